@@ -1,0 +1,298 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/secrets"
+)
+
+// resolveModel turns a written name into a catalog reference:
+//   - name: the current project and schema;
+//   - a.name: schema a of the current project when it exists, else project a's
+//     default schema (DuckDB resolves two-part table names the same way);
+//   - p.s.name: as written; more parts are joined back into the model name
+//     (public models such as qwen3.6-plus), as MaxFrame does.
+func (s *Session) resolveModel(ctx context.Context, n parser.Name) (catalog.Ref, error) {
+	p := n.Parts
+	switch {
+	case len(p) == 0:
+		return catalog.Ref{}, fmt.Errorf("missing model name")
+	case len(p) == 1:
+		return catalog.Ref{Project: s.project, Schema: s.schema, Name: p[0]}, nil
+	case len(p) == 2:
+		if catalog.IsPublicProject(p[0]) {
+			return catalog.Ref{Project: catalog.PublicProject, Schema: "default", Name: p[1]}, nil
+		}
+		if ok, _ := s.w.Engine.HasSchema(ctx, s.project, p[0]); ok {
+			return catalog.Ref{Project: s.project, Schema: strings.ToLower(p[0]), Name: p[1]}, nil
+		}
+		if s.w.Engine.HasProject(p[0]) {
+			return catalog.Ref{Project: strings.ToLower(p[0]), Schema: engine.DefaultSchema, Name: p[1]}, nil
+		}
+		return catalog.Ref{}, fmt.Errorf("%s is neither a schema of project %s nor a project", p[0], s.project)
+	default:
+		ref := catalog.Ref{Project: strings.ToLower(p[0]), Schema: strings.ToLower(p[1]), Name: strings.Join(p[2:], ".")}
+		if catalog.IsPublicProject(ref.Project) {
+			ref.Project = catalog.PublicProject
+			return ref, nil
+		}
+		if !s.w.Engine.HasProject(ref.Project) {
+			return catalog.Ref{}, fmt.Errorf("project %s does not exist", ref.Project)
+		}
+		return ref, nil
+	}
+}
+
+// resolveForWrite also checks that the schema exists and the name is valid.
+func (s *Session) resolveForWrite(ctx context.Context, n parser.Name) (catalog.Ref, error) {
+	ref, err := s.resolveModel(ctx, n)
+	if err != nil {
+		return ref, err
+	}
+	if catalog.IsPublicProject(ref.Project) {
+		return ref, fmt.Errorf("project %s holds public models, which are read-only", catalog.PublicProject)
+	}
+	if ok, err := s.w.Engine.HasSchema(ctx, ref.Project, ref.Schema); err != nil || !ok {
+		return ref, fmt.Errorf("schema %s.%s does not exist", ref.Project, ref.Schema)
+	}
+	return ref, catalog.ValidateObjectName("model", ref.Name)
+}
+
+func optionEntries(opts []parser.Option) []catalog.OptionEntry {
+	out := make([]catalog.OptionEntry, len(opts))
+	for i, o := range opts {
+		out[i] = catalog.OptionEntry{Key: o.Key, Value: o.Value}
+	}
+	return out
+}
+
+func columns(cols []parser.Column) []catalog.Column {
+	out := make([]catalog.Column, len(cols))
+	for i, c := range cols {
+		out[i] = catalog.Column{Name: c.Name, Type: c.Type}
+	}
+	return out
+}
+
+// versionSpec validates what CREATE MODEL and ADD VERSION share.
+type versionSpec struct {
+	inputs  []catalog.Column
+	options map[string]string
+	comment string
+}
+
+func (s *Session) checkVersion(version string, hasInput bool, input []parser.Column, opts []parser.Option, comment *string, existing *catalog.Model) (*versionSpec, error) {
+	if err := catalog.ValidateVersionName(version); err != nil {
+		return nil, err
+	}
+	cols, err := catalog.ValidateColumns(columns(input))
+	if err != nil {
+		return nil, err
+	}
+	if err := catalog.ValidateComment(comment); err != nil {
+		return nil, err
+	}
+	resolved, err := catalog.ResolveOptions(optionEntries(opts), existing, hasInput)
+	if err != nil {
+		return nil, err
+	}
+	spec := &versionSpec{inputs: cols, options: resolved}
+	if comment != nil {
+		spec.comment = *comment
+	}
+	return spec, nil
+}
+
+func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Result, error) {
+	ref, err := s.resolveForWrite(ctx, st.Model)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := s.checkVersion(st.Version, st.HasInput, st.Input, st.Options, st.Comment, nil)
+	if err != nil {
+		return nil, err
+	}
+	if st.IfNotExists {
+		// Do not fetch a model file for nothing.
+		if _, _, err := s.w.Catalog.GetModel(ctx, ref); err == nil {
+			return ok(), nil
+		}
+	}
+	art, err := s.prepareArtifact(ctx, ref, st.Version, spec)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.w.Catalog.CreateModel(ctx, catalog.NewModel{
+		Ref: ref, Owner: s.User, IfNotExists: st.IfNotExists, Version: st.Version,
+		Inputs: spec.inputs, Options: spec.options, Comment: spec.comment, Artifact: art,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Result, error) {
+	ref, err := s.resolveForWrite(ctx, st.Model)
+	if err != nil {
+		return nil, err
+	}
+	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if strings.EqualFold(v.Name, st.Version) {
+			return nil, fmt.Errorf("version %s of model %s already exists; version names must be unique within a model", st.Version, ref)
+		}
+	}
+	spec, err := s.checkVersion(st.Version, st.HasInput, st.Input, st.Options, st.Comment, m)
+	if err != nil {
+		return nil, err
+	}
+	art, err := s.prepareArtifact(ctx, ref, st.Version, spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.w.Catalog.AddVersion(ctx, catalog.NewVersion{
+		Ref: ref, Version: st.Version, Inputs: spec.inputs, Options: spec.options, Comment: spec.comment, Artifact: art,
+	}); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+const timeLayout = "2006-01-02 15:04:05"
+
+func fmtTime(t time.Time) string { return t.Local().Format(timeLayout) }
+
+func (s *Session) showModels(ctx context.Context, st *parser.ShowModels) (*Result, error) {
+	project, schema := s.project, s.schema
+	if st.In != nil {
+		p := st.In.Parts
+		project, schema = strings.ToLower(p[0]), engine.DefaultSchema
+		if len(p) == 2 {
+			schema = strings.ToLower(p[1])
+		} else if len(p) > 2 {
+			return nil, fmt.Errorf("SHOW MODELS IN takes project or project.schema")
+		}
+		if !catalog.IsPublicProject(project) && !s.w.Engine.HasProject(project) {
+			return nil, fmt.Errorf("project %s does not exist", project)
+		}
+	}
+	like := ""
+	if st.Like != nil {
+		like = *st.Like
+	}
+	models, err := s.w.Catalog.ListModels(ctx, project, schema, like)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: []string{"ModelName", "Owner", "SourceType", "ModelType", "DefaultVersion", "CreateTime", "LastModifiedTime", "Comment"}}
+	for _, m := range models {
+		res.Rows = append(res.Rows, []any{m.Name, m.Owner, m.SourceType, m.ModelType, m.DefaultVersion, fmtTime(m.Created), fmtTime(m.Modified), m.Comment})
+	}
+	return res, nil
+}
+
+func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*Result, error) {
+	ref, err := s.resolveModel(ctx, st.Model)
+	if err != nil {
+		return nil, err
+	}
+	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment"}}
+	for _, v := range vs {
+		res.Rows = append(res.Rows, []any{v.Name, strings.EqualFold(v.Name, m.DefaultVersion), m.SourceType, m.ModelType, fmtTime(v.Created), fmtTime(v.Modified), v.Comment})
+	}
+	return res, nil
+}
+
+// descModel lists the model's fields, then each version's fields, inputs and
+// options, as (Section, Field, Value) rows. APIKEY is masked.
+func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result, error) {
+	ref, err := s.resolveModel(ctx, st.Model)
+	if err != nil {
+		return nil, err
+	}
+	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: []string{"Section", "Field", "Value"}}
+	add := func(sec, f, v string) { res.Rows = append(res.Rows, []any{sec, f, v}) }
+	if st.Version == "" {
+		add("Model", "ModelName", m.Name)
+		add("Model", "Project", m.Project)
+		add("Model", "Schema", m.Schema)
+		add("Model", "Owner", m.Owner)
+		add("Model", "SourceType", m.SourceType)
+		add("Model", "ModelType", m.ModelType)
+		add("Model", "DefaultVersion", m.DefaultVersion)
+		add("Model", "CreateTime", fmtTime(m.Created))
+		add("Model", "LastModifiedTime", fmtTime(m.Modified))
+		add("Model", "Comment", m.Comment)
+	}
+	found := false
+	for _, v := range vs {
+		if st.Version != "" && !strings.EqualFold(v.Name, st.Version) {
+			continue
+		}
+		found = true
+		sec := "Version " + v.Name
+		add(sec, "VersionName", v.Name)
+		add(sec, "IsDefault", strconv.FormatBool(strings.EqualFold(v.Name, m.DefaultVersion)))
+		add(sec, "CreateTime", fmtTime(v.Created))
+		add(sec, "LastModifiedTime", fmtTime(v.Modified))
+		add(sec, "Comment", v.Comment)
+		for i, c := range v.Inputs {
+			add(sec, fmt.Sprintf("Input[%d]", i+1), c.Name+" "+c.Type)
+		}
+		keys := make([]string, 0, len(v.Options))
+		for k := range v.Options {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			val := v.Options[k]
+			if k == catalog.OptAPIKey {
+				val = secrets.Mask
+			}
+			add(sec, "Option."+k, val)
+		}
+		if v.Artifact != "" {
+			add(sec, "StoredFile", "sha256:"+v.Artifact)
+		}
+	}
+	if st.Version != "" && !found {
+		return nil, fmt.Errorf("version %s of model %s does not exist", st.Version, ref)
+	}
+	return res, nil
+}
+
+// validateSetting checks the values of the settings modelsql interprets.
+func validateSetting(key, value string) error {
+	switch key {
+	case "odps.sql.ai.embedding.dimension":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > 65536 {
+			return fmt.Errorf("%s must be a positive integer, got %q", key, value)
+		}
+	case "modelsql.ai.on_error":
+		if v := strings.ToLower(value); v != "fail" && v != "null" {
+			return fmt.Errorf("%s must be 'fail' or 'null', got %q", key, value)
+		}
+	}
+	return nil
+}

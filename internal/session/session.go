@@ -1,0 +1,297 @@
+// Package session routes statements: model statements to the catalog,
+// everything else (after rewriting inference calls) to DuckDB.
+//
+// A Warehouse is one open data directory shared by every session of the
+// process; a Session is one user's connection with its current project,
+// schema and settings.
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"sync/atomic"
+
+	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/secrets"
+)
+
+// Warehouse is an open data directory.
+type Warehouse struct {
+	Engine  *engine.Engine
+	Catalog *catalog.Catalog
+	queryID atomic.Int64
+}
+
+// Options configure OpenWarehouse.
+type Options struct {
+	Engine engine.Options
+}
+
+// OpenWarehouse opens a data directory, creating it on first use.
+func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse, error) {
+	eng, err := engine.Open(ctx, dataDir, opt.Engine)
+	if err != nil {
+		return nil, err
+	}
+	box, err := secrets.Load(eng.DataDir)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	cat, err := catalog.Open(ctx, eng, box)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return &Warehouse{Engine: eng, Catalog: cat}, nil
+}
+
+// Close releases the data directory.
+func (w *Warehouse) Close() error { return w.Engine.Close() }
+
+// Session is one user's connection.
+type Session struct {
+	w        *Warehouse
+	conn     *sql.Conn
+	User     string
+	Admin    bool
+	project  string
+	schema   string
+	settings map[string]string
+}
+
+// SessionOptions configure NewSession.
+type SessionOptions struct {
+	User    string // "" means the OS user
+	Admin   bool
+	Project string // "" means "default"
+	// CreateProject creates the project when it does not exist (embedded mode).
+	CreateProject bool
+}
+
+// NewSession opens a session.
+func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
+	if o.User == "" {
+		o.User = osUser()
+	}
+	if o.Project == "" {
+		o.Project = "default"
+	}
+	o.Project = strings.ToLower(o.Project)
+	if o.CreateProject {
+		if err := w.Engine.EnsureProject(ctx, o.Project); err != nil {
+			return nil, err
+		}
+	} else if !w.Engine.HasProject(o.Project) {
+		return nil, fmt.Errorf("project %s does not exist", o.Project)
+	}
+	conn, err := w.Engine.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, settings: map[string]string{}}
+	if err := s.use(ctx, o.Project, engine.DefaultSchema); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close ends the session.
+func (s *Session) Close() error { return s.conn.Close() }
+
+// Project and Schema return the current namespace.
+func (s *Session) Project() string { return s.project }
+
+// Schema returns the current schema.
+func (s *Session) Schema() string { return s.schema }
+
+// Setting returns a session setting set with SET.
+func (s *Session) Setting(key string) string { return s.settings[strings.ToLower(key)] }
+
+// Result is the outcome of one statement. Statements without a result set
+// have no Columns and a Message such as "OK".
+type Result struct {
+	Columns []string
+	Types   []string // DuckDB type names, when known
+	Rows    [][]any
+	Message string
+}
+
+// Exec runs one statement.
+func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
+	st, err := parser.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	switch st := st.(type) {
+	case *parser.CreateModel:
+		return s.createModel(ctx, st)
+	case *parser.AddVersion:
+		return s.addVersion(ctx, st)
+	case *parser.DropVersion:
+		ref, err := s.resolveModel(ctx, st.Model)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.w.Catalog.DropVersion(ctx, ref, st.Version, st.IfExists); err != nil {
+			return nil, err
+		}
+		return ok(), nil
+	case *parser.SetDefaultVersion:
+		ref, err := s.resolveModel(ctx, st.Model)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.w.Catalog.SetDefaultVersion(ctx, ref, st.Version); err != nil {
+			return nil, err
+		}
+		return ok(), nil
+	case *parser.DropModel:
+		ref, err := s.resolveModel(ctx, st.Model)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.w.Catalog.DropModel(ctx, ref, st.IfExists); err != nil {
+			return nil, err
+		}
+		return ok(), nil
+	case *parser.ShowModels:
+		return s.showModels(ctx, st)
+	case *parser.ShowVersions:
+		return s.showVersions(ctx, st)
+	case *parser.DescModel:
+		return s.descModel(ctx, st)
+	case *parser.Use:
+		return s.execUse(ctx, st)
+	case *parser.Set:
+		return s.execSet(ctx, st, text)
+	case *parser.Passthrough:
+		return s.passthrough(ctx, st.SQL)
+	}
+	return nil, fmt.Errorf("statement not supported in this mode: %s", firstWords(text))
+}
+
+func ok() *Result { return &Result{Message: "OK"} }
+
+func (s *Session) use(ctx context.Context, project, schema string) error {
+	if _, err := s.conn.ExecContext(ctx, "USE "+engine.QuoteIdent(project)+"."+engine.QuoteIdent(schema)); err != nil {
+		return fmt.Errorf("use %s.%s: %w", project, schema, err)
+	}
+	s.project, s.schema = project, schema
+	return nil
+}
+
+func (s *Session) execUse(ctx context.Context, st *parser.Use) (*Result, error) {
+	parts := st.Target.Parts
+	project, schema := strings.ToLower(parts[0]), engine.DefaultSchema
+	switch len(parts) {
+	case 1:
+	case 2:
+		schema = strings.ToLower(parts[1])
+	default:
+		return nil, fmt.Errorf("USE takes project or project.schema, got %s", strings.Join(parts, "."))
+	}
+	if !s.w.Engine.HasProject(project) {
+		return nil, fmt.Errorf("project %s does not exist", project)
+	}
+	if okSchema, err := s.w.Engine.HasSchema(ctx, project, schema); err != nil || !okSchema {
+		return nil, fmt.Errorf("schema %s.%s does not exist", project, schema)
+	}
+	if err := s.use(ctx, project, schema); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+// Settings under these prefixes belong to modelsql (MaxCompute's odps.* flags
+// are accepted and kept); all others are DuckDB settings.
+func isSessionSetting(key string) bool {
+	return strings.HasPrefix(key, "odps.") || strings.HasPrefix(key, "modelsql.")
+}
+
+func (s *Session) execSet(ctx context.Context, st *parser.Set, text string) (*Result, error) {
+	if !isSessionSetting(st.Key) {
+		return s.passthrough(ctx, text)
+	}
+	if err := validateSetting(st.Key, st.Value); err != nil {
+		return nil, err
+	}
+	s.settings[st.Key] = st.Value
+	return ok(), nil
+}
+
+// passthrough runs ordinary SQL on DuckDB after rewriting inference calls.
+func (s *Session) passthrough(ctx context.Context, text string) (*Result, error) {
+	q, cleanup, err := s.bindInference(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	rows, err := s.conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, cleanDuckDBError(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: cols}
+	if cts, err := rows.ColumnTypes(); err == nil {
+		for _, ct := range cts {
+			res.Types = append(res.Types, ct.DatabaseTypeName())
+		}
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, cleanDuckDBError(err)
+	}
+	if len(cols) == 0 {
+		res.Message = "OK"
+	}
+	return res, nil
+}
+
+// cleanDuckDBError keeps DuckDB's message but drops the driver's noise.
+func cleanDuckDBError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("statement cancelled")
+	}
+	return err
+}
+
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+func firstWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 3 {
+		f = f[:3]
+	}
+	return strings.Join(f, " ")
+}
