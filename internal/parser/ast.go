@@ -91,9 +91,14 @@ type DescModel struct {
 // Set is SET key = value, where key is a dotted name such as
 // odps.sql.ai.embedding.dimension or modelsql.ai.on_error. Value is the raw
 // text after '=', trimmed, with one level of quotes removed.
+//
+// Raw and SQL were added so that the session can hand a setting it does not
+// know on to DuckDB unchanged.
 type Set struct {
 	Key   string // lower-cased
 	Value string
+	Raw   string // the value text exactly as written (trimmed, quotes kept)
+	SQL   string // the whole statement as given to Parse
 }
 
 // Use is USE project[.schema].
