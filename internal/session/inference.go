@@ -3,32 +3,86 @@ package session
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/functions"
 	"github.com/modelsql/modelsql/internal/parser"
 )
 
 // bindInference rewrites ML_PREDICT and AI_* calls into calls of the
-// registered DuckDB functions, resolving each model version once, now.
+// registered DuckDB functions, resolving each model version once, now: one
+// statement uses one version even if the default moves while it runs. The
+// returned cleanup releases the bindings when the statement ends.
 func (s *Session) bindInference(ctx context.Context, text string) (string, func(), error) {
+	var handles []string
+	cleanup := func() {
+		for _, h := range handles {
+			s.w.Functions.Release(h)
+		}
+	}
 	q, err := parser.RewriteSQL(text, func(c *parser.InferenceCall) (string, error) {
-		return "", fmt.Errorf("%s is not available yet", c.Func)
+		b, err := s.bindCall(ctx, c)
+		if err != nil {
+			return "", err
+		}
+		h := s.w.Functions.Bind(b)
+		handles = append(handles, h)
+		if c.Func == "ML_PREDICT" {
+			return functions.PredictCall(b, h, c.Args), nil
+		}
+		return functions.RemoteCallSQL(b, h, c.Args)
 	})
-	return q, func() {}, err
+	if err != nil {
+		cleanup()
+		return "", func() {}, err
+	}
+	return q, cleanup, nil
 }
 
-// prepareArtifact fetches and checks an IMPORT model's file.
-func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version string, spec *versionSpec) (*catalog.Artifact, error) {
-	if spec.options[catalog.OptSourceType] != catalog.SourceImport {
-		return nil, nil
+func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*functions.Binding, error) {
+	name := c.Model
+	if c.ModelIsString && len(name.Parts) == 1 {
+		// A string literal may hold a dotted name.
+		name.Parts = strings.Split(name.Parts[0], ".")
 	}
-	loc := spec.options[catalog.OptLocation]
-	path := strings.TrimPrefix(loc, "file://")
-	b, err := os.ReadFile(path)
+	ref, err := s.resolveModel(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("read LOCATION %s: %w", loc, err)
+		return nil, fmt.Errorf("%s: %w", c.Func, err)
 	}
-	return &catalog.Artifact{Data: b, Source: loc}, nil
+	version := c.Version
+	if c.DefaultVersion {
+		version = ""
+	}
+	m, v, err := s.w.Catalog.GetVersion(ctx, ref, version)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Func, err)
+	}
+	b := &functions.Binding{Func: c.Func, Model: m, Version: v}
+	if c.Func == "ML_PREDICT" {
+		if m.SourceType != catalog.SourceImport {
+			return nil, fmt.Errorf("ML_PREDICT needs a BOOSTED_TREE_CLASSIFIER or BOOSTED_TREE_REGRESSOR model; %s is a %s model (use the AI_* functions)", ref, m.ModelType)
+		}
+		p, err := s.w.predictor(ctx, v.Artifact)
+		if err != nil {
+			return nil, fmt.Errorf("ML_PREDICT(%s, %s): %w", ref, v.Name, err)
+		}
+		b.Predictor = p
+		return b, nil
+	}
+	if err := s.bindRemote(ctx, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// predictor returns the parsed model of a stored file, through the cache.
+func (w *Warehouse) predictor(ctx context.Context, sha string) (functions.Predictor, error) {
+	return w.Models.Get(sha, func() (functions.Predictor, int64, error) {
+		data, err := w.Catalog.ArtifactData(ctx, sha)
+		if err != nil {
+			return nil, 0, err
+		}
+		return loadPredictor(data)
+	})
 }

@@ -18,20 +18,25 @@ import (
 
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/functions"
 	"github.com/modelsql/modelsql/internal/parser"
 	"github.com/modelsql/modelsql/internal/secrets"
 )
 
 // Warehouse is an open data directory.
 type Warehouse struct {
-	Engine  *engine.Engine
-	Catalog *catalog.Catalog
-	queryID atomic.Int64
+	Engine    *engine.Engine
+	Catalog   *catalog.Catalog
+	Functions *functions.Registry
+	Models    *functions.ModelCache
+	queryID   atomic.Int64
 }
 
 // Options configure OpenWarehouse.
 type Options struct {
 	Engine engine.Options
+	// ModelCacheBytes bounds the parsed models kept in memory; zero means 1 GiB.
+	ModelCacheBytes int64
 }
 
 // OpenWarehouse opens a data directory, creating it on first use.
@@ -50,7 +55,10 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 		eng.Close()
 		return nil, err
 	}
-	return &Warehouse{Engine: eng, Catalog: cat}, nil
+	if opt.ModelCacheBytes == 0 {
+		opt.ModelCacheBytes = 1 << 30
+	}
+	return &Warehouse{Engine: eng, Catalog: cat, Functions: functions.NewRegistry(), Models: functions.NewModelCache(opt.ModelCacheBytes)}, nil
 }
 
 // Close releases the data directory.
@@ -94,6 +102,10 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 	}
 	conn, err := w.Engine.DB.Conn(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := functions.RegisterPredict(conn, w.Functions); err != nil {
+		conn.Close()
 		return nil, err
 	}
 	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, settings: map[string]string{}}

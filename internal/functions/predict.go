@@ -1,0 +1,304 @@
+package functions
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/modelsql/modelsql/internal/catalog"
+)
+
+// Predictor is what ML_PREDICT needs from a parsed model.
+type Predictor interface {
+	NumFeatures() int
+	// PredictRows fills out (nrows × outputs) from row-major float32
+	// features, NaN meaning missing.
+	PredictRows(features []float32, nrows int, out []float32) error
+	// Outputs is the number of outputs per row.
+	Outputs() int
+	// Classify turns one row's outputs into a label and class probabilities.
+	Classify(row []float32) (label int, probs []float32)
+}
+
+// DuckDB function names the rewritten statements call.
+const (
+	PredictRegressorFunc  = "__modelsql_ml_predict_reg"
+	PredictClassifierFunc = "__modelsql_ml_predict_cls"
+)
+
+// TypeSeparator separates argument type names in the type-signature argument.
+const TypeSeparator = "|"
+
+// PredictCall renders the rewritten ML_PREDICT call for a handle and the
+// argument expressions. The second argument lists the arguments' DuckDB types
+// (typeof folds to a constant), so that the binder can check them against
+// the version's INPUT before any row runs.
+func PredictCall(b *Binding, handle string, args []string) string {
+	fn := PredictRegressorFunc
+	if b.Model.ModelType == catalog.TypeClassifier {
+		fn = PredictClassifierFunc
+	}
+	var sb strings.Builder
+	sb.WriteString(fn)
+	sb.WriteString("('")
+	sb.WriteString(handle)
+	sb.WriteString("', ")
+	sb.WriteString(typeSignature(args))
+	for _, a := range args {
+		sb.WriteString(", (")
+		sb.WriteString(a)
+		sb.WriteString(")")
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+func typeSignature(args []string) string {
+	if len(args) == 0 {
+		return "''"
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = "typeof((" + a + "))"
+	}
+	return strings.Join(parts, "||'"+TypeSeparator+"'||")
+}
+
+// CheckArgTypes compares the argument types of an ML_PREDICT call with the
+// version's INPUT. MaxCompute allows no implicit casts; modelsql accepts
+// integer widening, FLOAT to DOUBLE, and integers and decimals where a DOUBLE
+// or DECIMAL is declared (SQL literals such as 0.5 are DECIMAL in DuckDB but
+// DOUBLE in MaxCompute).
+func CheckArgTypes(ref string, inputs []catalog.Column, sig string) error {
+	var got []string
+	if sig != "" {
+		got = strings.Split(sig, TypeSeparator)
+	}
+	if len(got) != len(inputs) {
+		names := make([]string, len(inputs))
+		for i, c := range inputs {
+			names[i] = c.Name + " " + c.Type
+		}
+		return fmt.Errorf("ML_PREDICT(%s): %d feature arguments given, the version's INPUT declares %d (%s)", ref, len(got), len(inputs), strings.Join(names, ", "))
+	}
+	for i, c := range inputs {
+		if !typeAccepted(c.Type, got[i]) {
+			return fmt.Errorf("ML_PREDICT(%s): argument %d (%s) has type %s, expected %s", ref, i+1, c.Name, maxComputeName(got[i]), c.Type)
+		}
+	}
+	return nil
+}
+
+var intRank = map[string]int{"TINYINT": 1, "UTINYINT": 1, "SMALLINT": 2, "USMALLINT": 2, "INTEGER": 3, "UINTEGER": 3, "BIGINT": 4}
+
+func typeAccepted(declared, actual string) bool {
+	if actual == `"NULL"` || actual == "NULL" {
+		return true
+	}
+	base := declared
+	if i := strings.IndexByte(base, '('); i >= 0 {
+		base = base[:i]
+	}
+	isDecimal := strings.HasPrefix(actual, "DECIMAL")
+	switch base {
+	case "TINYINT":
+		return actual == "TINYINT"
+	case "SMALLINT":
+		return intRank[actual] >= 1 && intRank[actual] <= 2 && actual != "USMALLINT"
+	case "INT":
+		return intRank[actual] >= 1 && intRank[actual] <= 3 && actual != "UINTEGER"
+	case "BIGINT":
+		return intRank[actual] >= 1
+	case "FLOAT":
+		return actual == "FLOAT"
+	case "DOUBLE":
+		return actual == "FLOAT" || actual == "DOUBLE" || isDecimal || intRank[actual] > 0
+	case "DECIMAL":
+		return isDecimal || intRank[actual] > 0
+	case "BOOLEAN":
+		return actual == "BOOLEAN"
+	}
+	return false
+}
+
+// maxComputeName names a DuckDB type the way a MaxCompute user knows it.
+func maxComputeName(t string) string {
+	switch t {
+	case "INTEGER":
+		return "INT"
+	case "VARCHAR":
+		return "STRING"
+	case "BLOB":
+		return "BINARY"
+	}
+	return t
+}
+
+// RegisterPredict registers the ML_PREDICT functions on a connection.
+func RegisterPredict(conn *sql.Conn, reg *Registry) error {
+	for _, classifier := range []bool{false, true} {
+		f := &predictFunc{reg: reg, classifier: classifier}
+		name := PredictRegressorFunc
+		if classifier {
+			name = PredictClassifierFunc
+		}
+		if err := duckdb.RegisterScalarUDF(conn, name, f); err != nil {
+			return fmt.Errorf("register %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+type predictFunc struct {
+	reg        *Registry
+	classifier bool
+}
+
+type bindingKey struct{}
+
+func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	result := varchar
+	if f.classifier {
+		floatT, _ := duckdb.NewTypeInfo(duckdb.TYPE_FLOAT)
+		probs, _ := duckdb.NewListInfo(floatT)
+		label, _ := duckdb.NewStructEntry(varchar, "label")
+		probsE, _ := duckdb.NewStructEntry(probs, "probs")
+		result, _ = duckdb.NewStructInfo(label, probsE)
+	}
+	return duckdb.ScalarFuncConfig{
+		InputTypeInfos:      []duckdb.TypeInfo{varchar, varchar},
+		VariadicTypeInfo:    anyT,
+		ResultTypeInfo:      result,
+		SpecialNullHandling: true, // NULL features are missing values, not NULL results
+	}
+}
+
+func (f *predictFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{
+		ScalarBinder: func(ctx context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
+			if len(args) < 2 || !args[0].Foldable || !args[1].Foldable {
+				return ctx, fmt.Errorf("ML_PREDICT: internal error: handle and type signature must be constants")
+			}
+			b, err := f.reg.lookup(args[0].Value)
+			if err != nil {
+				return ctx, err
+			}
+			sig, _ := args[1].Value.(string)
+			if err := CheckArgTypes(b.Model.Ref().String()+", "+b.Version.Name, b.Version.Inputs, sig); err != nil {
+				return ctx, err
+			}
+			return context.WithValue(ctx, bindingKey{}, b), nil
+		},
+		ChunkContextExecutor: f.execute,
+	}
+}
+
+func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {
+	b, _ := ctx.Value(bindingKey{}).(*Binding)
+	if b == nil || b.Predictor == nil {
+		return fmt.Errorf("ML_PREDICT: internal error: no model bound")
+	}
+	chunk := state.GetInputChunk()
+	n := chunk.GetSize()
+	nf := chunk.ColumnCount() - 2
+	p := b.Predictor
+	if nf != p.NumFeatures() {
+		return fmt.Errorf("ML_PREDICT: %d features given, model file has %d", nf, p.NumFeatures())
+	}
+	feats := make([]float32, n*nf)
+	if err := readFeatures(chunk, n, nf, feats); err != nil {
+		return err
+	}
+	no := p.Outputs()
+	out := make([]float32, n*no)
+	if err := p.PredictRows(feats, n, out); err != nil {
+		return err
+	}
+	if !f.classifier {
+		w, err := duckdb.GetVectorWriter[string](state.GetResultVector())
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if err := w.Set(i, strconv.FormatFloat(float64(out[i*no]), 'g', -1, 32)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	i := 0
+	for row, err := range state.Rows() {
+		if err != nil {
+			return err
+		}
+		label, probs := p.Classify(out[i*no : (i+1)*no])
+		if err := row.SetResult(map[string]any{"label": strconv.Itoa(label), "probs": probs}); err != nil {
+			return err
+		}
+		i++
+	}
+	return nil
+}
+
+// readFeatures converts the feature columns to float32; NULL becomes NaN.
+func readFeatures(chunk *duckdb.DataChunk, n, nf int, feats []float32) error {
+	for c := range nf {
+		for r := range n {
+			v, err := chunk.GetValue(c+2, r)
+			if err != nil {
+				return err
+			}
+			x, err := toFloat32(v)
+			if err != nil {
+				return fmt.Errorf("ML_PREDICT: argument %d: %w", c+1, err)
+			}
+			feats[r*nf+c] = x
+		}
+	}
+	return nil
+}
+
+func toFloat32(v any) (float32, error) {
+	switch x := v.(type) {
+	case nil:
+		return float32(math.NaN()), nil
+	case float32:
+		return x, nil
+	case float64:
+		return float32(x), nil
+	case int8:
+		return float32(x), nil
+	case int16:
+		return float32(x), nil
+	case int32:
+		return float32(x), nil
+	case int64:
+		return float32(x), nil
+	case uint8:
+		return float32(x), nil
+	case uint16:
+		return float32(x), nil
+	case uint32:
+		return float32(x), nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case duckdb.Decimal:
+		// Through float64, as a DOUBLE column holding the same value would go.
+		f, err := strconv.ParseFloat(x.String(), 64)
+		if err != nil {
+			return 0, err
+		}
+		return float32(f), nil
+	}
+	return 0, fmt.Errorf("unsupported value type %T", v)
+}

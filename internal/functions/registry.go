@@ -1,0 +1,72 @@
+// Package functions implements the inference functions inside DuckDB:
+// ML_PREDICT over imported XGBoost models and the AI_* functions over remote
+// models.
+//
+// The session rewrites each call in a statement into a call of a registered
+// DuckDB scalar function whose first argument is a handle: a short string
+// naming a Binding, the model version resolved once when the statement was
+// planned. The binding lives until the statement ends.
+package functions
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/modelsql/modelsql/internal/catalog"
+)
+
+// Binding is one inference call site of one statement: the model version it
+// uses and what the call needs at run time.
+type Binding struct {
+	Func    string // ML_PREDICT, AI_GENERATE, ...
+	Model   *catalog.Model
+	Version *catalog.Version
+
+	// Predictor is the parsed XGBoost model (ML_PREDICT).
+	Predictor Predictor
+
+	// Remote is set for AI_* calls.
+	Remote *RemoteCall
+}
+
+// Registry hands out handles for bindings. It is shared by the whole process.
+type Registry struct {
+	mu       sync.RWMutex
+	bindings map[string]*Binding
+	next     atomic.Uint64
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{bindings: map[string]*Binding{}} }
+
+// Bind registers b and returns its handle.
+func (r *Registry) Bind(b *Binding) string {
+	h := "h" + strconv.FormatUint(r.next.Add(1), 36)
+	r.mu.Lock()
+	r.bindings[h] = b
+	r.mu.Unlock()
+	return h
+}
+
+// Release forgets a handle.
+func (r *Registry) Release(h string) {
+	r.mu.Lock()
+	delete(r.bindings, h)
+	r.mu.Unlock()
+}
+
+func (r *Registry) lookup(h any) (*Binding, error) {
+	s, ok := h.(string)
+	if !ok {
+		return nil, fmt.Errorf("internal error: model handle is not a constant string")
+	}
+	r.mu.RLock()
+	b := r.bindings[s]
+	r.mu.RUnlock()
+	if b == nil {
+		return nil, fmt.Errorf("model binding %s has expired: inference calls cannot be stored in views; run the query directly", s)
+	}
+	return b, nil
+}
