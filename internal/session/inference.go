@@ -58,6 +58,9 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Func, err)
 	}
+	if err := s.checkModel(ctx, m, "Execute"); err != nil {
+		return nil, err
+	}
 	b := &functions.Binding{Func: c.Func, Model: m, Version: v}
 	if c.Func == "ML_PREDICT" {
 		if m.SourceType != catalog.SourceImport {

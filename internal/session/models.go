@@ -198,6 +198,9 @@ func (s *Session) showModels(ctx context.Context, st *parser.ShowModels) (*Resul
 	}
 	res := &Result{Columns: []string{"ModelName", "Owner", "SourceType", "ModelType", "DefaultVersion", "CreateTime", "LastModifiedTime", "Comment"}}
 	for _, m := range models {
+		if s.guard != nil && s.guard.CheckModel(ctx, s, m, "List") != nil {
+			continue
+		}
 		res.Rows = append(res.Rows, []any{m.Name, m.Owner, m.SourceType, m.ModelType, m.DefaultVersion, fmtTime(m.Created), fmtTime(m.Modified), m.Comment})
 	}
 	return res, nil
@@ -210,6 +213,9 @@ func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*R
 	}
 	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkModel(ctx, m, "Describe"); err != nil {
 		return nil, err
 	}
 	res := &Result{Columns: []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment"}}
@@ -228,6 +234,9 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 	}
 	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkModel(ctx, m, "Describe"); err != nil {
 		return nil, err
 	}
 	res := &Result{Columns: []string{"Section", "Field", "Value"}}
@@ -295,4 +304,11 @@ func validateSetting(key, value string) error {
 		}
 	}
 	return nil
+}
+
+func (s *Session) checkModel(ctx context.Context, m *catalog.Model, priv string) error {
+	if s.guard == nil {
+		return nil
+	}
+	return s.guard.CheckModel(ctx, s, m, priv)
 }

@@ -64,6 +64,22 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 // Close releases the data directory.
 func (w *Warehouse) Close() error { return w.Engine.Close() }
 
+// Guard is the server's access control. Embedded mode has none: its user is
+// the local administrator.
+type Guard interface {
+	// Check runs before every statement; an error refuses it unchanged.
+	Check(ctx context.Context, s *Session, st parser.Statement, text string) error
+	// CheckModel runs for each model a statement uses: priv is "Execute" for
+	// inference calls, "List" for each model SHOW MODELS would show (an error
+	// hides it), "Describe" for DESC and SHOW VERSIONS.
+	CheckModel(ctx context.Context, s *Session, m *catalog.Model, priv string) error
+	// Exec runs the statements the guard owns (users, roles, grants); handled
+	// is false for all others.
+	Exec(ctx context.Context, s *Session, st parser.Statement) (res *Result, handled bool, err error)
+	// After runs after a statement succeeded (to record owners of new objects).
+	After(ctx context.Context, s *Session, st parser.Statement, text string)
+}
+
 // Session is one user's connection.
 type Session struct {
 	w        *Warehouse
@@ -72,14 +88,22 @@ type Session struct {
 	Admin    bool
 	project  string
 	schema   string
+	guard    Guard
 	settings map[string]string
 }
+
+// Conn is the session's DuckDB connection (for the guard's own queries).
+func (s *Session) Conn() *sql.Conn { return s.conn }
+
+// Warehouse returns the warehouse the session belongs to.
+func (s *Session) Warehouse() *Warehouse { return s.w }
 
 // SessionOptions configure NewSession.
 type SessionOptions struct {
 	User    string // "" means the OS user
 	Admin   bool
 	Project string // "" means "default"
+	Guard   Guard  // nil in embedded mode
 	// CreateProject creates the project when it does not exist (embedded mode).
 	CreateProject bool
 }
@@ -108,7 +132,7 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 		conn.Close()
 		return nil, err
 	}
-	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, settings: map[string]string{}}
+	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, guard: o.Guard, settings: map[string]string{}}
 	if err := s.use(ctx, o.Project, engine.DefaultSchema); err != nil {
 		conn.Close()
 		return nil, err
@@ -143,6 +167,24 @@ func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.guard != nil {
+		if err := s.guard.Check(ctx, s, st, text); err != nil {
+			return nil, err
+		}
+		res, handled, err := s.guard.Exec(ctx, s, st)
+		if handled {
+			return res, err
+		}
+		res, err = s.exec(ctx, st, text)
+		if err == nil {
+			s.guard.After(ctx, s, st, text)
+		}
+		return res, err
+	}
+	return s.exec(ctx, st, text)
+}
+
+func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*Result, error) {
 	switch st := st.(type) {
 	case *parser.CreateModel:
 		return s.createModel(ctx, st)
