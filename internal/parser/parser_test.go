@@ -147,7 +147,7 @@ func TestParseStatements(t *testing.T) {
 			&CreateModel{Model: nm("p", "s", "m-1.x"), Version: "v2"}},
 		{"CREATE MODEL IF NOT EXISTS test_xgboost_classifier WITH VERSION v1\nINPUT(f1 BIGINT, f2 BIGINT, f3 BIGINT, f4 BIGINT)\nOPTIONS(\n  MODEL_SOURCE_TYPE='IMPORT')\nCOMMENT 'Import XGBoost model v1';",
 			&CreateModel{IfNotExists: true, Model: nm("test_xgboost_classifier"), Version: "v1",
-				Input: []Column{{Name: "f1", Type: "BIGINT"}, {Name: "f2", Type: "BIGINT"}, {Name: "f3", Type: "BIGINT"}, {Name: "f4", Type: "BIGINT"}},
+				Input:    []Column{{Name: "f1", Type: "BIGINT"}, {Name: "f2", Type: "BIGINT"}, {Name: "f3", Type: "BIGINT"}, {Name: "f4", Type: "BIGINT"}},
 				HasInput: true, Options: opts, Comment: strp("Import XGBoost model v1")}},
 		// types
 		{"CREATE MODEL m WITH VERSION v INPUT(a decimal(10, 2), b varchar(20), c char(3), d array<int>, e map<string, array<bigint>>, f struct<x:int, `y z`:string>, g STRUCT<a INT>, 名字 STRING, `col``q` double) OPTIONS(K='v')",
