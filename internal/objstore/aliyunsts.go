@@ -119,12 +119,19 @@ type stsError struct {
 }
 
 func (e *stsError) Error() string {
-	s := "HTTP " + strconv.Itoa(e.status)
-	if e.code != "" {
-		s += " " + e.code
+	var parts []string
+	if e.status != 0 {
+		parts = append(parts, "HTTP "+strconv.Itoa(e.status))
 	}
+	if e.code != "" {
+		parts = append(parts, e.code)
+	}
+	s := strings.Join(parts, " ")
 	if e.message != "" {
-		s += ": " + e.message
+		if s != "" {
+			s += ": "
+		}
+		s += e.message
 	}
 	return s
 }

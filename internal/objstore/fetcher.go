@@ -171,6 +171,9 @@ func (f *Fetcher) credentialsFor(ctx context.Context, loc Location, role string)
 	p := f.provider(role, rc)
 	v, err := f.cache.get(ctx, role, p)
 	if err != nil {
+		if te, ok := err.(*transportError); ok {
+			return credValue{}, f.newError(ErrUnavailable, loc.String(), role, "", rc.Type+": cannot reach the STS endpoint: "+te.msg)
+		}
 		code := ""
 		if se, ok := err.(*stsError); ok {
 			code = se.code
@@ -450,15 +453,14 @@ func listNames(names []string) string {
 }
 
 func (f *Fetcher) getObject(ctx context.Context, mc *minio.Client, loc Location, role string) (Object, error) {
-	o, err := mc.GetObject(ctx, loc.Bucket, loc.Key, minio.GetObjectOptions{})
+	// One plain GET: its headers give the size (checked before reading the
+	// body) and its error body gives the server's error code.
+	body, info, _, err := minio.Core{Client: mc}.GetObject(ctx, loc.Bucket, loc.Key, minio.GetObjectOptions{})
 	if err != nil {
 		return Object{}, f.storeError(err, loc, role, "reading")
 	}
-	defer o.Close()
-	info, err := o.Stat()
-	if err != nil {
-		return Object{}, f.storeError(err, loc, role, "reading")
-	}
+	defer body.Close()
+	o := body
 	limit := f.cfg.maxBytes()
 	if info.Size > limit {
 		return Object{}, f.newError(ErrTooLarge, loc.String(), role, "", fmt.Sprintf("%d bytes; the limit is %d (max_object_bytes)", info.Size, limit))
@@ -606,6 +608,13 @@ func (f *Fetcher) readLocalFile(loc Location) (Object, error) {
 	if err := f.checkLocalRoots(real); err != nil {
 		return Object{}, f.newError(ErrAccessDenied, loc.String(), "", "", err.Error())
 	}
+	// Refuse devices, FIFOs and sockets before opening (opening a FIFO
+	// would block).
+	if st, err := os.Stat(real); err != nil {
+		return Object{}, f.localError(err, loc)
+	} else if !st.Mode().IsRegular() {
+		return Object{}, f.newError(ErrNotRegularFile, loc.String(), "", "", describeMode(st.Mode()))
+	}
 	file, err := os.Open(real)
 	if err != nil {
 		return Object{}, f.localError(err, loc)
@@ -616,7 +625,7 @@ func (f *Fetcher) readLocalFile(loc Location) (Object, error) {
 		return Object{}, f.localError(err, loc)
 	}
 	if !fi.Mode().IsRegular() {
-		return Object{}, f.newError(ErrNotRegularFile, loc.String(), "", "", fi.Mode().Type().String())
+		return Object{}, f.newError(ErrNotRegularFile, loc.String(), "", "", describeMode(fi.Mode()))
 	}
 	limit := f.cfg.maxBytes()
 	if fi.Size() > limit {
@@ -630,6 +639,20 @@ func (f *Fetcher) readLocalFile(loc Location) (Object, error) {
 		return Object{}, f.localError(err, loc)
 	}
 	return Object{Location: loc.String(), LastModified: fi.ModTime(), Data: data}, nil
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file (" + m.Type().String() + ")"
 }
 
 func (f *Fetcher) localError(err error, loc Location) *Error {
