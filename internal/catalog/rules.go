@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"github.com/modelsql/modelsql/internal/llm"
 	"net/url"
 	"sort"
 	"strconv"
@@ -44,10 +45,6 @@ const (
 	MaxTimeoutMS    = 1800000
 	DefaultTimeout  = "5000"
 )
-
-// RemoteExtensionOptions are modelsql's own REMOTE options (see docs/remote-models.md).
-// The remote client package fills this list in at init time.
-var RemoteExtensionOptions = map[string]bool{}
 
 var commonOptions = []string{OptSourceType, OptModelType}
 var importOptions = []string{OptLocation, OptRoleARN}
@@ -261,9 +258,7 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 	// Unknown and misplaced options.
 	known := append(append([]string{}, commonOptions...), own...)
 	if src == SourceRemote {
-		for k := range RemoteExtensionOptions {
-			known = append(known, k)
-		}
+		known = append(known, llm.ExtensionOptionKeys()...)
 	}
 	keys := sortedKeys(out)
 	for _, k := range keys {
@@ -273,10 +268,7 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 		if contains(other, k) {
 			return nil, fmt.Errorf("option %s belongs to %s models and is not allowed for MODEL_SOURCE_TYPE %s", k, otherSource(src), src)
 		}
-		all := append(append(append([]string{}, commonOptions...), importOptions...), remoteOptions...)
-		for k := range RemoteExtensionOptions {
-			all = append(all, k)
-		}
+		all := append(append(append(append([]string{}, commonOptions...), importOptions...), remoteOptions...), llm.ExtensionOptionKeys()...)
 		if s := nearest(k, all); s != "" {
 			return nil, fmt.Errorf("unknown option %s; did you mean %s?", k, s)
 		}
@@ -330,6 +322,11 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 		out[OptSyncTimeout] = strconv.Itoa(n)
 	} else {
 		out[OptSyncTimeout] = DefaultTimeout
+	}
+	// modelsql's own options (API_FLAVOR, MAX_CONCURRENCY, ...) are checked
+	// by the client that reads them.
+	if _, err := llm.EndpointFromOptions(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

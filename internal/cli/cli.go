@@ -83,6 +83,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer sess.Close()
+	sess.Warnings = stderr
 
 	r := &runner{sess: sess, out: stdout, errw: stderr, format: *format, goOn: *goOn}
 	switch {

@@ -45,10 +45,8 @@ func PredictCall(b *Binding, handle string, args []string) string {
 	}
 	var sb strings.Builder
 	sb.WriteString(fn)
-	sb.WriteString("('")
-	sb.WriteString(handle)
-	sb.WriteString("', ")
-	sb.WriteString(typeSignature(args))
+	sb.WriteString("(")
+	sb.WriteString(bindCallSQL(handle, args, false))
 	for _, a := range args {
 		sb.WriteString(", (")
 		sb.WriteString(a)
@@ -159,8 +157,6 @@ type predictFunc struct {
 	classifier bool
 }
 
-type bindingKey struct{}
-
 func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
 	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
@@ -173,7 +169,7 @@ func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 		result, _ = duckdb.NewStructInfo(label, probsE)
 	}
 	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar, varchar},
+		InputTypeInfos:      []duckdb.TypeInfo{varchar},
 		VariadicTypeInfo:    anyT,
 		ResultTypeInfo:      result,
 		SpecialNullHandling: true, // NULL features are missing values, not NULL results
@@ -181,33 +177,23 @@ func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *predictFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{
-		ScalarBinder: func(ctx context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
-			if len(args) < 2 || !args[0].Foldable || !args[1].Foldable {
-				return ctx, fmt.Errorf("ML_PREDICT: internal error: handle and type signature must be constants")
-			}
-			b, err := f.reg.lookup(args[0].Value)
-			if err != nil {
-				return ctx, err
-			}
-			sig, _ := args[1].Value.(string)
-			if err := CheckArgTypes(b.Model.Ref().String()+", "+b.Version.Name, b.Version.Inputs, sig); err != nil {
-				return ctx, err
-			}
-			return context.WithValue(ctx, bindingKey{}, b), nil
-		},
-		ChunkContextExecutor: f.execute,
-	}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: f.execute}
 }
 
 func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {
-	b, _ := ctx.Value(bindingKey{}).(*Binding)
-	if b == nil || b.Predictor == nil {
-		return fmt.Errorf("ML_PREDICT: internal error: no model bound")
-	}
 	chunk := state.GetInputChunk()
 	n := chunk.GetSize()
-	nf := chunk.ColumnCount() - 2
+	if n == 0 {
+		return nil
+	}
+	b, err := f.reg.chunkBinding(chunk)
+	if err != nil {
+		return err
+	}
+	if b.Predictor == nil {
+		return fmt.Errorf("ML_PREDICT: internal error: no model bound")
+	}
+	nf := chunk.ColumnCount() - 1
 	p := b.Predictor
 	if nf != p.NumFeatures() {
 		return fmt.Errorf("ML_PREDICT: %d features given, model file has %d", nf, p.NumFeatures())
@@ -251,7 +237,7 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 func readFeatures(chunk *duckdb.DataChunk, n, nf int, feats []float32) error {
 	for c := range nf {
 		for r := range n {
-			v, err := chunk.GetValue(c+2, r)
+			v, err := chunk.GetValue(c+1, r)
 			if err != nil {
 				return err
 			}

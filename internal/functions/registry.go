@@ -9,6 +9,7 @@
 package functions
 
 import (
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"fmt"
 	"strconv"
 	"sync"
@@ -29,6 +30,21 @@ type Binding struct {
 
 	// Remote is set for AI_* calls.
 	Remote *RemoteCall
+
+	mu   sync.Mutex
+	call *boundCall // AI_* argument roles, set when the call is checked
+}
+
+func (b *Binding) setCall(c *boundCall) {
+	b.mu.Lock()
+	b.call = c
+	b.mu.Unlock()
+}
+
+func (b *Binding) getCall() *boundCall {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.call
 }
 
 // Registry hands out handles for bindings. It is shared by the whole process.
@@ -69,4 +85,14 @@ func (r *Registry) lookup(h any) (*Binding, error) {
 		return nil, fmt.Errorf("model binding %s has expired: inference calls cannot be stored in views; run the query directly", s)
 	}
 	return b, nil
+}
+
+// chunkBinding reads the handle from the first column of a chunk (a
+// constant produced by the bind function).
+func (r *Registry) chunkBinding(chunk *duckdb.DataChunk) (*Binding, error) {
+	h, err := chunk.GetValue(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	return r.lookup(h)
 }

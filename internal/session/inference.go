@@ -16,9 +16,14 @@ import (
 // returned cleanup releases the bindings when the statement ends.
 func (s *Session) bindInference(ctx context.Context, text string) (string, func(), error) {
 	var handles []string
+	var bindings []*functions.Binding
 	cleanup := func() {
 		for _, h := range handles {
 			s.w.Functions.Release(h)
+		}
+		// Failures are recorded even when the statement was cancelled.
+		if err := s.recordFailures(context.WithoutCancel(ctx), bindings); err != nil {
+			s.warn("could not record failed AI rows: %v", err)
 		}
 	}
 	q, err := parser.RewriteSQL(text, func(c *parser.InferenceCall) (string, error) {
@@ -28,6 +33,7 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		}
 		h := s.w.Functions.Bind(b)
 		handles = append(handles, h)
+		bindings = append(bindings, b)
 		if c.Func == "ML_PREDICT" {
 			return functions.PredictCall(b, h, c.Args), nil
 		}

@@ -3,10 +3,118 @@ package session
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
+	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
+	"github.com/modelsql/modelsql/internal/llm"
 )
 
+// Tasks each AI function needs, checked when the statement is planned.
+var functionTasks = map[string][]string{
+	"AI_GENERATE":  {"text-generation", "chat", "image-text-to-text"},
+	"AI_EMBEDDING": {"sentence-embedding", "multi-modal-embedding"},
+	"AI_CLASSIFY":  {"text-generation", "chat", "image-text-to-text"},
+	"AI_EXTRACT":   {"text-generation", "chat", "image-text-to-text"},
+	"AI_SUMMARIZE": {"text-generation", "chat", "image-text-to-text"},
+	"AI_TRANSLATE": {"text-generation", "chat", "image-text-to-text"},
+	"AI_SENTIMENT": {"text-generation", "chat", "image-text-to-text"},
+	// AI_SIMILARITY uses embeddings when the model has them, else asks a chat model.
+	"AI_SIMILARITY": {"sentence-embedding", "multi-modal-embedding", "text-generation", "chat", "image-text-to-text"},
+}
+
+// bindRemote checks that the model fits the function and prepares its client.
 func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
-	return fmt.Errorf("%s is not available yet", b.Func)
+	m, v := b.Model, b.Version
+	if m.SourceType != catalog.SourceRemote {
+		return fmt.Errorf("%s needs a remote LLM or MLLM model; %s is a %s model (use ML_PREDICT)", b.Func, m.Ref(), m.ModelType)
+	}
+	tasks := strings.Split(v.Options[catalog.OptTasks], ",")
+	okTask := false
+	for _, t := range tasks {
+		for _, want := range functionTasks[b.Func] {
+			okTask = okTask || strings.TrimSpace(t) == want
+		}
+	}
+	if !okTask {
+		return fmt.Errorf("%s cannot use model %s version %s: its TASKS are %s, the function needs one of %s",
+			b.Func, m.Ref(), v.Name, v.Options[catalog.OptTasks], strings.Join(functionTasks[b.Func], ", "))
+	}
+	opts := make(map[string]string, len(v.Options))
+	for k, val := range v.Options {
+		opts[k] = val
+	}
+	key, err := s.w.Catalog.Secret(v.Options[catalog.OptAPIKey])
+	if err != nil {
+		return fmt.Errorf("model %s version %s: %w", m.Ref(), v.Name, err)
+	}
+	opts[catalog.OptAPIKey] = key
+	ep, err := llm.EndpointFromOptions(opts)
+	if err != nil {
+		return fmt.Errorf("model %s version %s: %w", m.Ref(), v.Name, err)
+	}
+	ep.Model, ep.Version = m.Ref().String(), v.Name
+	client, err := llm.NewClient(ep)
+	if err != nil {
+		return fmt.Errorf("model %s version %s: %w", m.Ref(), v.Name, err)
+	}
+	rc := &functions.RemoteCall{
+		Client:      client,
+		NullOnError: strings.EqualFold(s.Setting("modelsql.ai.on_error"), "null"),
+		QueryID:     s.queryID,
+	}
+	if d := s.Setting("odps.sql.ai.embedding.dimension"); d != "" {
+		rc.EmbeddingDimension, _ = strconv.Atoi(d)
+	}
+	if b.Func == "AI_SIMILARITY" && !hasTask(tasks, "sentence-embedding", "multi-modal-embedding") {
+		rc.SimilarityByChat = true
+	}
+	b.Remote = rc
+	return nil
+}
+
+func hasTask(tasks []string, want ...string) bool {
+	for _, t := range tasks {
+		for _, w := range want {
+			if strings.TrimSpace(t) == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// aiErrorsDDL creates the table of rows that failed under on_error = 'null'.
+const aiErrorsDDL = `CREATE TABLE IF NOT EXISTS ` + engine.SystemCatalog + `.main.ai_errors (
+	query_id VARCHAR, time TIMESTAMP, model VARCHAR, version VARCHAR, function VARCHAR,
+	input_hash VARCHAR, error_class VARCHAR, http_status INTEGER, attempts INTEGER, message VARCHAR)`
+
+// recordFailures stores the failed rows of a statement's AI calls.
+func (s *Session) recordFailures(ctx context.Context, bindings []*functions.Binding) error {
+	var all []functions.Failure
+	for _, b := range bindings {
+		if b.Remote != nil {
+			all = append(all, b.Remote.Failures()...)
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	if _, err := s.w.Engine.DB.ExecContext(ctx, aiErrorsDDL); err != nil {
+		return err
+	}
+	tx, err := s.w.Engine.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, f := range all {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+engine.SystemCatalog+`.main.ai_errors VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.QueryID, f.Model, f.Version, f.Func, f.InputHash, f.Class, f.Status, f.Attempts, f.Message); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
 }

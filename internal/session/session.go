@@ -11,10 +11,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
@@ -30,6 +32,7 @@ type Warehouse struct {
 	Functions *functions.Registry
 	Models    *functions.ModelCache
 	queryID   atomic.Int64
+	started   string // process start, so that query ids differ across runs
 }
 
 // Options configure OpenWarehouse.
@@ -58,7 +61,8 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 	if opt.ModelCacheBytes == 0 {
 		opt.ModelCacheBytes = 1 << 30
 	}
-	return &Warehouse{Engine: eng, Catalog: cat, Functions: functions.NewRegistry(), Models: functions.NewModelCache(opt.ModelCacheBytes)}, nil
+	return &Warehouse{Engine: eng, Catalog: cat, Functions: functions.NewRegistry(),
+		Models: functions.NewModelCache(opt.ModelCacheBytes), started: time.Now().UTC().Format("20060102T150405")}, nil
 }
 
 // Close releases the data directory.
@@ -90,6 +94,15 @@ type Session struct {
 	schema   string
 	guard    Guard
 	settings map[string]string
+	queryID  string // of the running statement
+	// Warnings receives messages about problems that do not fail a statement.
+	Warnings io.Writer
+}
+
+func (s *Session) warn(format string, a ...any) {
+	if s.Warnings != nil {
+		fmt.Fprintf(s.Warnings, "WARNING: "+format+"\n", a...)
+	}
 }
 
 // Conn is the session's DuckDB connection (for the guard's own queries).
@@ -128,7 +141,15 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 	if err != nil {
 		return nil, err
 	}
+	if err := functions.RegisterBind(conn, w.Functions); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	if err := functions.RegisterPredict(conn, w.Functions); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := functions.RegisterRemote(conn, w.Functions); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -163,6 +184,7 @@ type Result struct {
 
 // Exec runs one statement.
 func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
+	s.queryID = fmt.Sprintf("%s-%d", s.w.started, s.w.queryID.Add(1))
 	st, err := parser.Parse(text)
 	if err != nil {
 		return nil, err
@@ -297,6 +319,13 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
+	}
+	// Unnamed inference calls would be named after their rewritten text;
+	// name them as MaxCompute names unnamed expressions.
+	for i, c := range cols {
+		if strings.Contains(c, "__modelsql_") {
+			cols[i] = fmt.Sprintf("_c%d", i)
+		}
 	}
 	res := &Result{Columns: cols}
 	if cts, err := rows.ColumnTypes(); err == nil {

@@ -1,0 +1,106 @@
+package functions
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// BindFunc is the DuckDB function that checks an inference call when the
+// statement is planned. Its arguments are the handle, the type signature of
+// the call's arguments and, for AI_* calls, each argument as JSON (constant
+// arguments fold, so their values are known at planning time). It returns
+// the handle, which the inference function reads at run time.
+//
+// The checks run in this separate function because duckdb-go can hand a
+// binder only constants of simple types (not LIST, DECIMAL or BLOB), while
+// the inference functions themselves take any argument.
+const BindFunc = "__modelsql_bind"
+
+func bindCallSQL(handle string, args []string, withValues bool) string {
+	var sb strings.Builder
+	sb.WriteString(BindFunc)
+	sb.WriteString("('")
+	sb.WriteString(handle)
+	sb.WriteString("', ")
+	sb.WriteString(typeSignature(args))
+	if withValues {
+		for _, a := range args {
+			// coalesce: a NULL constant must not reach duckdb-go's binder,
+			// which cannot read NULL VARCHAR constants.
+			sb.WriteString(", coalesce(to_json((")
+			sb.WriteString(a)
+			sb.WriteString(")), 'null')")
+		}
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+// RegisterBind registers the bind function on a connection.
+func RegisterBind(conn *sql.Conn, reg *Registry) error {
+	return duckdb.RegisterScalarUDF(conn, BindFunc, &bindFunc{reg: reg})
+}
+
+type bindFunc struct{ reg *Registry }
+
+func (f *bindFunc) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	return duckdb.ScalarFuncConfig{
+		InputTypeInfos:      []duckdb.TypeInfo{varchar, varchar},
+		VariadicTypeInfo:    varchar,
+		ResultTypeInfo:      varchar,
+		SpecialNullHandling: true,
+	}
+}
+
+func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{
+		ScalarBinder: func(ctx context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
+			if len(args) < 2 || !args[0].Foldable || !args[1].Foldable {
+				return ctx, fmt.Errorf("internal error: inference call handle and type signature must be constants")
+			}
+			b, err := f.reg.lookup(args[0].Value)
+			if err != nil {
+				return ctx, err
+			}
+			sig, _ := args[1].Value.(string)
+			var types []string
+			if sig != "" {
+				types = strings.Split(sig, TypeSeparator)
+			}
+			if b.Func == "ML_PREDICT" {
+				return ctx, CheckArgTypes(b.Model.Ref().String()+", "+b.Version.Name, b.Version.Inputs, sig)
+			}
+			consts := make([]constArg, len(args)-2)
+			for i, a := range args[2:] {
+				if a.Foldable {
+					consts[i].known = true
+					if s, ok := a.Value.(string); ok {
+						if err := json.Unmarshal([]byte(s), &consts[i].value); err != nil {
+							return ctx, fmt.Errorf("internal error: argument %d as JSON: %w", i+1, err)
+						}
+					}
+				}
+			}
+			call, err := bindRemote(b, types, consts)
+			if err != nil {
+				return ctx, err
+			}
+			b.setCall(call)
+			return ctx, nil
+		},
+		RowExecutor: func(values []driver.Value) (any, error) { return values[0], nil },
+	}
+}
+
+// constArg is an argument's value when it is constant at planning time.
+type constArg struct {
+	known bool
+	value any // decoded JSON: string, float64, []any, map, nil
+}
