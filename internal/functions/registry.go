@@ -9,8 +9,8 @@
 package functions
 
 import (
-	duckdb "github.com/duckdb/duckdb-go/v2"
 	"fmt"
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
