@@ -14,7 +14,7 @@ build:
 
 # The main job: the demo script on the embedded default data directory.
 run: build
-	./$(BIN) --data ./modelsql-data -f examples/demo.sql
+	./scripts/demo.sh
 
 deps:
 	./scripts/ensure-deps.sh

@@ -8,6 +8,7 @@ python3-xgboost 1.7.4; run with /usr/bin/python3) and writes:
   housing.csv               a synthetic 12-feature housing table (Boston-like names)
   housing_regressor.ubj     reg:squarederror regressor, UBJSON format
   housing_expected.csv      XGBoost's predictions for every row (float32 bits)
+  housing_regressor_v2.json a deeper retrained regressor (JSON), for ADD VERSION
 
 Regenerate with `make examples`.
 """
@@ -67,4 +68,7 @@ with open(os.path.join(here, "housing_expected.csv"), "w") as f:
     f.write("id,pred_bits\n")
     for i, p in enumerate(pred):
         f.write("%d,%d\n" % (i, bits(p)))
+reg2 = xgb.XGBRegressor(n_estimators=200, max_depth=6, learning_rate=0.05, random_state=2)
+reg2.fit(Xh, yh)
+reg2.save_model(os.path.join(here, "housing_regressor_v2.json"))
 print("wrote demo models to", here)
