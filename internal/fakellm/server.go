@@ -496,8 +496,8 @@ type message struct {
 }
 
 type contentPart struct {
-	Type       string `json:"type"`
-	Text       string `json:"text"`
+	Type       string   `json:"type"`
+	Text       string   `json:"text"`
 	ImageURL   *partURL `json:"image_url"`
 	VideoURL   *partURL `json:"video_url"`
 	AudioURL   *partURL `json:"audio_url"`

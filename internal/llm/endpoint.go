@@ -334,7 +334,12 @@ func resolveBaseURL(f Flavor, raw, service string) (string, error) {
 // error messages.
 func redactURL(s string) string {
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		return s[:i] + "?…"
+		s = s[:i] + "?…"
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		if j := strings.LastIndex(s[i+3:], "@"); j >= 0 {
+			s = s[:i+3] + "…@" + s[i+3+j+1:]
+		}
 	}
 	return s
 }
