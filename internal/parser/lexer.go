@@ -150,7 +150,7 @@ func isSpace(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v'
 	}
-	return unicode.IsSpace(r)
+	return unicode.IsSpace(r) || r == '\uFEFF' // a byte-order mark counts as space
 }
 
 func isIdentStart(r rune) bool {

@@ -14,6 +14,7 @@ func TestSplit(t *testing.T) {
 		{"", nil},
 		{" ;; -- only comments\n/* x; */ ;", nil},
 		{"SELECT 1", []Piece{{"SELECT 1", Pos{1, 1}, 0}}},
+		{"\uFEFFSELECT 1\r\n;\r\nSELECT 2\r\n", []Piece{{"SELECT 1", Pos{1, 2}, 3}, {"SELECT 2", Pos{3, 1}, 16}}},
 		{"SELECT 1;SELECT 2;", []Piece{{"SELECT 1", Pos{1, 1}, 0}, {"SELECT 2", Pos{1, 10}, 9}}},
 		{"  -- lead\n  SELECT 'a;b', \"c;d\", `e;f` -- x;y\n  FROM t /* ; */ ; \n\n DROP MODEL m",
 			[]Piece{
