@@ -161,8 +161,9 @@ func parseLocalPath(orig, p string) (Location, error) {
 	if strings.ContainsRune(p, 0) {
 		return Location{}, fmt.Errorf("location %q contains a NUL byte", orig)
 	}
-	dir := strings.HasSuffix(p, "/")
 	clean := filepath.Clean(filepath.FromSlash(p))
+	// "/x/", "/x/." and "/x/.." name directories, and so does "/".
+	dir := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") || clean == string(filepath.Separator)
 	return Location{Scheme: SchemeFile, Path: clean, Dir: dir}, nil
 }
 
@@ -268,7 +269,8 @@ func (l Location) String() string {
 		if l.Dir && !strings.HasSuffix(p, "/") {
 			p += "/"
 		}
-		return "file://" + p
+		u := url.URL{Scheme: "file", Path: p}
+		return "file://" + u.EscapedPath()
 	case SchemeHTTP, SchemeHTTPS:
 		return l.URL
 	}

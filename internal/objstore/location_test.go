@@ -34,7 +34,7 @@ func TestParseLocation(t *testing.T) {
 		{in: "file://localhost/srv/models/", want: Location{Scheme: SchemeFile, Path: "/srv/models", Dir: true},
 			str: "file:///srv/models/"},
 		{in: "file:///srv/my%20models/m.json", want: Location{Scheme: SchemeFile, Path: "/srv/my models/m.json"},
-			str: "file:///srv/my models/m.json"},
+			str: "file:///srv/my%20models/m.json"},
 		{in: "/srv/models/../models/m.json", want: Location{Scheme: SchemeFile, Path: "/srv/models/m.json"},
 			str: "file:///srv/models/m.json"},
 		{in: "/srv/models/", want: Location{Scheme: SchemeFile, Path: "/srv/models", Dir: true}, str: "file:///srv/models/"},
