@@ -213,7 +213,7 @@ func bindRemote(b *Binding, types []string, args []constArg) (*boundCall, error)
 		}
 	case "AI_CLASSIFY", "AI_EXTRACT":
 		c.text, c.labels = 0, 1
-		if !isText(types[0]) || !(types[1] == "VARCHAR[]" || isNullType(types[1])) {
+		if !isText(types[0]) || !(types[1] == "VARCHAR[]" || types[1] == `"NULL"[]` || isNullType(types[1])) {
 			return nil, bad()
 		}
 		if n == 3 {
