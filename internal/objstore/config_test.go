@@ -1,6 +1,7 @@
 package objstore
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,31 @@ func TestNewFetcherValidates(t *testing.T) {
 	}
 	if f, err := NewFetcher(nil); err != nil || f.MaxObjectBytes() != DefaultMaxObjectBytes {
 		t.Fatalf("NewFetcher(nil) = %v, %v", f, err)
+	}
+}
+
+// TestDocExamplesParse keeps the JSON examples of docs/storage.md valid.
+func TestDocExamplesParse(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "storage.md"))
+	if err != nil {
+		t.Skipf("docs/storage.md not found: %v", err)
+	}
+	blocks := strings.Split(string(doc), "```json\n")
+	if len(blocks) < 4 {
+		t.Fatalf("found %d JSON examples in docs/storage.md, want at least 3", len(blocks)-1)
+	}
+	for i, b := range blocks[1:] {
+		end := strings.Index(b, "```")
+		if end < 0 {
+			t.Fatalf("example %d is not closed", i+1)
+		}
+		c, err := ParseConfig([]byte(b[:end]), fmt.Sprintf("docs example %d", i+1))
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if _, err := NewFetcher(c); err != nil {
+			t.Errorf("example %d: %v", i+1, err)
+		}
 	}
 }
