@@ -132,15 +132,17 @@ type runner struct {
 
 // runScript runs every statement of a script; it returns false when the run must stop.
 func (r *runner) runScript(ctx context.Context, script, file string) bool {
-	pieces, err := parser.Split(script)
-	if err != nil {
-		r.report(err)
-		return r.goOn
-	}
+	// Split returns the statements before a lexical error with the error:
+	// those run first, as they would in a statement-by-statement client.
+	pieces, splitErr := parser.Split(script)
 	for _, p := range pieces {
 		if !r.runOne(ctx, p.Text) && !r.goOn {
 			return false
 		}
+	}
+	if splitErr != nil {
+		r.report(splitErr)
+		return r.goOn
 	}
 	return true
 }

@@ -62,7 +62,9 @@ func IsInferenceFunction(name string) bool { return inferenceFuncs[strings.ToUpp
 //     1.25BD → CAST(1.25 AS DECIMAL(3,2)) (precision and scale from the
 //     literal);
 //   - turns ARRAY( into list_value( unless the parenthesis opens a subquery
-//     (SELECT, WITH, FROM or "(SELECT" follows).
+//     (SELECT, WITH, FROM or "(SELECT" follows);
+//   - quotes the keyword DEFAULT where it is part of a qualified name
+//     (default.default.t), as MaxCompute's default schema and project.
 //
 // Strings follow DuckDB's rules (a backslash is an ordinary character
 // except in E'...'); double-quoted text is a DuckDB identifier and is left
@@ -159,6 +161,10 @@ func (r *rewriter) emit(b *strings.Builder, lo, hi int, strip bool) error {
 			b.WriteString(castLiteral(t.Value, t.Suffix))
 		case isKw(t, "ARRAY") && r.isListArray(i):
 			b.WriteString("list_value")
+		case isKw(t, "DEFAULT") && r.isNamePart(i):
+			// MaxCompute's schema "default" (and project "default") is a
+			// keyword to DuckDB: quote it inside qualified names.
+			b.WriteString(`"` + t.Text + `"`)
 		default:
 			b.WriteString(t.Text)
 		}
@@ -226,6 +232,15 @@ func (r *rewriter) isCall(i int) bool {
 		return false
 	}
 	return true
+}
+
+// isNamePart reports whether the token at i is joined to a name by a '.'
+// on either side (default.default.t, p.default.m).
+func (r *rewriter) isNamePart(i int) bool {
+	if p, ok := r.prev(i); ok && isOp(p, ".") && p.End == r.toks[i].Off {
+		return true
+	}
+	return i+1 < len(r.toks) && isOp(r.toks[i+1], ".") && r.toks[i].End == r.toks[i+1].Off
 }
 
 // isListArray reports whether ARRAY at i is MaxCompute's ARRAY(a, b, ...)
