@@ -120,10 +120,22 @@ type credCache struct {
 }
 
 type cacheEntry struct {
-	mu        sync.Mutex // held while fetching
+	sem       chan struct{} // a one-slot lock, held while fetching
 	v         credValue
 	refreshAt time.Time // zero: never fetched
 }
+
+// lock takes the entry's lock, giving up when ctx ends.
+func (e *cacheEntry) lock(ctx context.Context) error {
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return &transportError{msg: describeTransportError(ctx.Err())}
+	}
+}
+
+func (e *cacheEntry) unlock() { <-e.sem }
 
 func newCredCache(now func() time.Time, onFetch func(credValue)) *credCache {
 	return &credCache{now: now, onFetch: onFetch, entries: map[string]*cacheEntry{}}
@@ -134,7 +146,7 @@ func (c *credCache) entry(role string) *cacheEntry {
 	defer c.mu.Unlock()
 	e := c.entries[role]
 	if e == nil {
-		e = &cacheEntry{}
+		e = &cacheEntry{sem: make(chan struct{}, 1)}
 		c.entries[role] = e
 	}
 	return e
@@ -144,8 +156,10 @@ func (c *credCache) entry(role string) *cacheEntry {
 // are cached or they are about to expire.
 func (c *credCache) get(ctx context.Context, role string, p credProvider) (credValue, error) {
 	e := c.entry(role)
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.lock(ctx); err != nil {
+		return credValue{}, err
+	}
+	defer e.unlock()
 	now := c.now()
 	if !e.refreshAt.IsZero() && now.Before(e.refreshAt) {
 		return e.v, nil
@@ -170,8 +184,8 @@ func (c *credCache) get(ctx context.Context, role string, p credProvider) (credV
 // invalidate drops the cached credentials of role.
 func (c *credCache) invalidate(role string) {
 	e := c.entry(role)
-	e.mu.Lock()
+	e.sem <- struct{}{}
 	e.refreshAt = time.Time{}
 	e.v = credValue{}
-	e.mu.Unlock()
+	e.unlock()
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -175,7 +176,7 @@ func TestFetchHTTP(t *testing.T) {
 		w.Header().Set("Content-Length", "1000")
 		io.WriteString(w, strings.Repeat("y", 1000))
 	})
-	var streamed int
+	var streamed atomic.Int64
 	mux.HandleFunc("/big-streamed", func(w http.ResponseWriter, r *http.Request) {
 		// No Content-Length: chunked, endless unless the client stops.
 		fl := w.(http.Flusher)
@@ -183,7 +184,7 @@ func TestFetchHTTP(t *testing.T) {
 			if _, err := io.WriteString(w, strings.Repeat("z", 100)); err != nil {
 				return
 			}
-			streamed += 100
+			streamed.Add(100)
 			fl.Flush()
 		}
 	})
@@ -224,8 +225,8 @@ func TestFetchHTTP(t *testing.T) {
 			t.Errorf("Fetch(%s) error %q shows %q", tt.path, err, tt.notText)
 		}
 	}
-	if streamed >= 1000000 {
-		t.Errorf("the streamed body was read to the end (%d bytes)", streamed)
+	if n := streamed.Load(); n >= 1000000 {
+		t.Errorf("the streamed body was read to the end (%d bytes)", n)
 	}
 	_, err = f.Fetch(ctx, "https://user:hunter2pass@example.com/x", "")
 	if !errors.Is(err, ErrBadLocation) || strings.Contains(err.Error(), "hunter2pass") {
@@ -598,5 +599,34 @@ func TestDefaultRoleAndAnonymous(t *testing.T) {
 	}
 	if len(auth) != 2 || auth[0] != "" || !strings.Contains(auth[1], "Credential=AKIDDEFAULT/") {
 		t.Fatalf("Authorization headers = %q", auth)
+	}
+}
+
+// TestCredentialWaitHonoursContext: while one statement waits on a slow
+// STS, another one for the same role gives up when its context ends.
+func TestCredentialWaitHonoursContext(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+		w.WriteHeader(503)
+	}))
+	defer srv.Close()
+	defer close(release)
+	role := "acs:ram::1:role/slow"
+	f := mustFetcher(t, &Config{Roles: map[string]RoleConfig{role: {Type: RoleAliyunSTS, Endpoint: srv.URL, AccessKeyID: "id", AccessKeySecret: "secret-value"}}})
+	loc, _ := ParseLocation("oss://oss-cn-hangzhou.aliyuncs.com/bucket/m.json")
+	go f.credentialsFor(context.Background(), loc, role)
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := f.credentialsFor(ctx, loc, role)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("waited %v", d)
 	}
 }
