@@ -460,12 +460,11 @@ func (f *Fetcher) getObject(ctx context.Context, mc *minio.Client, loc Location,
 		return Object{}, f.storeError(err, loc, role, "reading")
 	}
 	defer body.Close()
-	o := body
 	limit := f.cfg.maxBytes()
 	if info.Size > limit {
 		return Object{}, f.newError(ErrTooLarge, loc.String(), role, "", fmt.Sprintf("%d bytes; the limit is %d (max_object_bytes)", info.Size, limit))
 	}
-	data, err := readLimited(o, info.Size, limit)
+	data, err := readLimited(body, info.Size, limit)
 	if err != nil {
 		if e, ok := err.(*tooLargeError); ok {
 			return Object{}, f.newError(ErrTooLarge, loc.String(), role, "", e.Error())
@@ -489,13 +488,33 @@ func (e *tooLargeError) Error() string {
 	return fmt.Sprintf("more than %d bytes (max_object_bytes)", e.limit)
 }
 
-// readLimited reads r to the end, refusing more than limit bytes. size is a
-// hint (-1 if unknown).
+// readLimited reads r to the end, refusing more than limit bytes. size is
+// the announced length (-1 if unknown): when it is known the result is read
+// into a buffer of exactly that size, never a larger one.
 func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if size > 0 && size <= limit {
-		buf.Grow(int(size) + 1)
+	if size >= 0 && size <= limit {
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				return nil, fmt.Errorf("short read: the body ended before the announced %d bytes", size)
+			}
+			return nil, err
+		}
+		// Anything past the announced length is an error too.
+		var probe [1]byte
+		n, err := io.ReadFull(r, probe[:])
+		if n > 0 {
+			if size == limit {
+				return nil, &tooLargeError{limit}
+			}
+			return nil, fmt.Errorf("the body is longer than the announced %d bytes", size)
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		return data, nil
 	}
+	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err

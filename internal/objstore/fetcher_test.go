@@ -630,3 +630,35 @@ func TestCredentialWaitHonoursContext(t *testing.T) {
 		t.Fatalf("waited %v", d)
 	}
 }
+
+func TestReadLimited(t *testing.T) {
+	tests := []struct {
+		body        string
+		size, limit int64
+		want        string
+		err         string
+	}{
+		{"hello", 5, 10, "hello", ""},
+		{"hello", -1, 10, "hello", ""},
+		{"hello", -1, 5, "hello", ""},
+		{"hello", 5, 5, "hello", ""},
+		{"hello!", -1, 5, "", "more than 5 bytes"},
+		{"hello!", 5, 5, "", "more than 5 bytes"},
+		{"hello!", 5, 10, "", "longer than the announced 5 bytes"},
+		{"hel", 5, 10, "", "short read"},
+		{"", 0, 10, "", ""},
+		{"", -1, 0, "", ""},
+	}
+	for _, tt := range tests {
+		got, err := readLimited(strings.NewReader(tt.body), tt.size, tt.limit)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("readLimited(%q, %d, %d) err = %v, want %q", tt.body, tt.size, tt.limit, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || string(got) != tt.want || (tt.size >= 0 && int64(cap(got)) != tt.size) {
+			t.Errorf("readLimited(%q, %d, %d) = %q (cap %d), %v", tt.body, tt.size, tt.limit, got, cap(got), err)
+		}
+	}
+}
