@@ -7,7 +7,7 @@ TOOLS   ?= $(HOME)/.cache/modelsql-tools
 BIN     ?= bin/modelsql
 export MODELSQL_TOOLS := $(TOOLS)
 
-.PHONY: build run test deps vet fmt-check fuzz bench-xgboost bench-sql bench-ai fixtures
+.PHONY: build run test deps vet fmt-check fuzz bench-xgboost bench-sql bench-ai bench-server fixtures examples
 
 build:
 	$(GO) build -o $(BIN) ./cmd/modelsql
@@ -27,3 +27,18 @@ fmt-check:
 
 test: deps fmt-check vet build
 	MODELSQL_REQUIRE_TOOLS=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m ./...
+
+# Regenerates the demo models and data sets in examples/ with XGBoost itself.
+examples:
+	./scripts/ensure-python-xgboost.sh
+	/usr/bin/python3 examples/train_demo.py
+
+# 5,000 rows through AI_GENERATE against the test server (50 ms latency,
+# MAX_CONCURRENCY 64), with and without 10% 429/503 answers.
+bench-ai: build
+	MODELSQL_BENCH_AI=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run TestBenchAI -v ./e2e
+
+# ML_PREDICT over 1,000,000 rows against the runtime's batch API and XGBoost.
+bench-sql: build
+	./scripts/ensure-python-xgboost.sh
+	MODELSQL_BENCH_SQL=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run TestBenchSQL -v ./e2e
