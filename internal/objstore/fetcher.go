@@ -28,7 +28,8 @@ import (
 // Object is a fetched model file.
 type Object struct {
 	// Location is the canonical location of the object actually read: for
-	// a directory LOCATION it names the one model file inside.
+	// a directory LOCATION it names the one model file inside. For http(s)
+	// it is the URL as given, query included (see RedactLocation).
 	Location string
 	// ETag is the store's entity tag (without quotes), "" when unknown
 	// (local files).
@@ -688,6 +689,12 @@ func (f *Fetcher) localError(err error, loc Location) *Error {
 	return f.newError(ErrUnavailable, loc.String(), "", "", msg)
 }
 
+// RedactLocation returns a LOCATION fit for display and for metadata that
+// others can read: the user information and query of an http(s) location
+// (a presigned URL's signature) are hidden; other locations are returned
+// unchanged.
+func RedactLocation(s string) string { return displayLocation(s) }
+
 // displayLocation hides the user information and query of an http(s)
 // location for error messages.
 func displayLocation(s string) string {
@@ -700,7 +707,7 @@ func displayLocation(s string) string {
 		return "http(s) location"
 	}
 	if u.User != nil {
-		u.User = url.User("[REDACTED]")
+		u.User = url.User("REDACTED")
 	}
 	return displayURL(u.String())
 }

@@ -662,3 +662,18 @@ func TestReadLimited(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactLocation(t *testing.T) {
+	tests := map[string]string{
+		"https://h/m.json?X-Amz-Signature=abc": "https://h/m.json?[query hidden]",
+		"HTTP://u:pw@h/m.json":                 "http://REDACTED@h/m.json",
+		"https://h/m.json":                     "https://h/m.json",
+		"s3://b/k?x":                           "s3://b/k?x",
+		"/srv/m.json":                          "/srv/m.json",
+	}
+	for in, want := range tests {
+		if got := RedactLocation(in); got != want {
+			t.Errorf("RedactLocation(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
