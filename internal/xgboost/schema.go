@@ -451,7 +451,7 @@ func (b *builder) treeObject(r reader) error {
 		case "id":
 			t.id, err = r.i64()
 			if err == nil && t.id < 0 {
-				t.id = 1<<62 // reported as a wrong id below
+				t.id = 1 << 62 // reported as a wrong id below
 			}
 		case "left_children":
 			t.left, err = r.i32s(t.left)
