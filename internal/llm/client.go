@@ -98,6 +98,12 @@ func NewClient(ep Endpoint, opts ...ClientOption) (*Client, error) {
 	return c, nil
 }
 
+// String describes the client without its API key.
+func (c *Client) String() string { return "llm.Client{" + c.ep.String() + "}" }
+
+// GoString is String.
+func (c *Client) GoString() string { return c.String() }
+
 // Endpoint returns the client's endpoint (with defaults filled in).
 func (c *Client) Endpoint() Endpoint { return c.ep }
 
@@ -498,7 +504,16 @@ func (c *Client) attempt(ctx context.Context, op, url string, body []byte, parse
 	default:
 		class = ClassClientError
 	}
-	return c.newError(op, class, st, n, msg, nil), ra, hasRA, class.Retryable()
+	e = c.newError(op, class, st, n, msg, nil)
+	switch {
+	case class == ClassAuth:
+		e.Message += " [check APIKEY and AUTH_SCHEME]"
+	case st == http.StatusNotFound:
+		e.Message += " [check ENDPOINT, PAI_EAS_SERVICE_NAME and PAI_EAS_MODEL_NAME]"
+	case class == ClassRateLimited:
+		e.Message += " [lower MAX_CONCURRENCY or raise the server's quota]"
+	}
+	return e, ra, hasRA, class.Retryable()
 }
 
 func isTimeout(err error) bool {

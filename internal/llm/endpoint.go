@@ -216,6 +216,9 @@ func EndpointFromOptions(opts map[string]string) (Endpoint, error) {
 	if v := get(OptSyncMode); v != "" && !strings.EqualFold(v, "true") {
 		return Endpoint{}, fmt.Errorf("%s must be 'true': only synchronous calls are supported", OptSyncMode)
 	}
+	if strings.ContainsFunc(e.APIKey, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return Endpoint{}, fmt.Errorf("%s contains control characters", OptAPIKey)
+	}
 	if e.ServedModel == "" {
 		return Endpoint{}, fmt.Errorf("%s is required (the model name the server expects in the request body)", OptModelName)
 	}

@@ -134,6 +134,19 @@ func TestEndpointNeverPrintsKey(t *testing.T) {
 	if s := fmt.Sprintf("%v", &e); strings.Contains(s, secret) {
 		t.Errorf("pointer prints the key: %s", s)
 	}
+	c, err := NewClient(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(f, c); strings.Contains(s, secret) || !strings.Contains(s, "apikey=***") {
+			t.Errorf("client %s: %s", f, s)
+		}
+	}
+	if _, err := EndpointFromOptions(map[string]string{"ENDPOINT": "http://h", "PAI_EAS_SERVICE_NAME": "s", "PAI_EAS_MODEL_NAME": "m",
+		"APIKEY": secret + "\r\nX-Evil: 1"}); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("control characters in the key: %v", err)
+	}
 }
 
 func TestExtensionOptionKeys(t *testing.T) {
