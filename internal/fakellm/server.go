@@ -209,12 +209,18 @@ func (s *Server) setRecordedFault(rec *Request, fault string) {
 	s.mu.Unlock()
 }
 
+// maxSeen bounds the per-body arrival counters.
+const maxSeen = 1 << 20
+
 // arrival returns how many times body was seen before this request.
 func (s *Server) arrival(body []byte) int {
 	k := sha256.Sum256(body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.seen[k]
+	if n == 0 && len(s.seen) >= maxSeen {
+		s.seen = map[[32]byte]int{} // bound memory of a long-running server
+	}
 	s.seen[k] = n + 1
 	return n
 }
