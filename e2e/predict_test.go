@@ -31,6 +31,8 @@ func TestPredictAnywhere(t *testing.T) {
 		"qualified": "SELECT count(*) FROM iris WHERE ML_PREDICT(default.default.iris, v1, f1, f2, f3, f4).label = '0'",
 		"string":    "SELECT count(*) FROM iris WHERE ML_PREDICT('default.default.iris', 'DEFAULT_VERSION', f1, f2, f3, f4).label = '0'",
 	}
+	sql(t, data, "CREATE TABLE preds AS SELECT id, ML_PREDICT(`iris`, `v1`, f1, f2, f3, f4) AS p FROM iris")
+	queries["ctas"] = "SELECT count(*) FROM preds WHERE p.label = '0'"
 	for name, q := range queries {
 		rows := csvRows(t, data, q)
 		if name == "order by" {
@@ -50,7 +52,7 @@ func TestPredictArgumentChecks(t *testing.T) {
 	cases := []struct{ q, want string }{
 		{"SELECT ML_PREDICT(iris, v1, 1, 2, 3)", "3 feature arguments given, the version's INPUT declares 4"},
 		{"SELECT ML_PREDICT(iris, v1, 1, 2, 3, 'x')", "argument 4 (f4) has type STRING, expected DOUBLE"},
-		{"SELECT ML_PREDICT(housing, v01, 0.22438, 0f, 9.69f, 0, 0.585f, 6.027f, 79.7f, 2.4982f, 6.123f, 391f, 19.2f, 14.33f)", "argument 1 (crim) has type DECIMAL(5,5), expected FLOAT"},
+		{"SELECT ML_PREDICT(housing, v01, 0.22438, 0f, 9.69f, 0, 0.585f, 6.027f, 79.7f, 2.4982f, 6.123f, 391f, 19.2f, 14.33f)", "argument 1 (crim) has type DECIMAL(6,5), expected FLOAT"},
 		{"SELECT ML_PREDICT(housing, v01, 0.22438f, 0f, 9.69f, 0.5f, 0.585f, 6.027f, 79.7f, 2.4982f, 6.123f, 391f, 19.2f, 14.33f)", "argument 4 (chas) has type FLOAT, expected INT"},
 		{"SELECT ML_PREDICT(iris, v7, 1, 2, 3, 4)", "version v7 of model default.default.iris does not exist"},
 		{"SELECT ML_PREDICT(nosuch, v1, 1)", "model default.default.nosuch does not exist"},

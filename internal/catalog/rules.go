@@ -289,7 +289,13 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 		}
 		return out, nil
 	}
-	for _, k := range []string{OptTasks, OptEASModel, OptEASService, OptEndpoint, OptAPIKey, OptSyncMode} {
+	required := []string{OptTasks, OptEASModel, OptEASService, OptEndpoint, OptAPIKey, OptSyncMode}
+	if strings.EqualFold(strings.TrimSpace(out["API_FLAVOR"]), "openai") {
+		// A plain OpenAI-compatible server has no EAS service, and local
+		// servers such as Ollama need no key.
+		required = []string{OptTasks, OptEASModel, OptEndpoint, OptSyncMode}
+	}
+	for _, k := range required {
 		if v, ok := out[k]; !ok || strings.TrimSpace(v) == "" {
 			return nil, fmt.Errorf("option %s is required for REMOTE models", k)
 		}

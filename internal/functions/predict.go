@@ -199,8 +199,10 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 		return fmt.Errorf("ML_PREDICT: %d features given, model file has %d", nf, p.NumFeatures())
 	}
 	feats := make([]float32, n*nf)
-	if err := readFeatures(chunk, n, nf, feats); err != nil {
-		return err
+	if !readFeaturesFast(chunk, 1, n, nf, feats) {
+		if err := readFeatures(chunk, n, nf, feats); err != nil {
+			return err
+		}
 	}
 	no := p.Outputs()
 	out := make([]float32, n*no)

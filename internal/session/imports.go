@@ -3,26 +3,92 @@ package session
 import (
 	"context"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/modelsql/modelsql/internal/catalog"
-	"github.com/modelsql/modelsql/internal/functions"
+	"github.com/modelsql/modelsql/internal/objstore"
 )
 
-// prepareArtifact fetches and checks an IMPORT model's file.
+// storage lazily builds the object-store fetcher from the data directory's
+// storage configuration, so that a broken configuration only fails the
+// statements that read LOCATIONs.
+type storage struct {
+	once    sync.Once
+	fetcher *objstore.Fetcher
+	err     error
+}
+
+func (w *Warehouse) fetcher() (*objstore.Fetcher, error) {
+	w.store.once.Do(func() {
+		cfg, err := objstore.LoadConfig(w.Engine.DataDir)
+		if err != nil {
+			w.store.err = err
+			return
+		}
+		w.store.fetcher, w.store.err = objstore.NewFetcher(cfg)
+	})
+	return w.store.fetcher, w.store.err
+}
+
+// numericTypes are the INPUT types an XGBoost model can take.
+var numericTypes = map[string]bool{"TINYINT": true, "SMALLINT": true, "INT": true, "BIGINT": true, "FLOAT": true, "DOUBLE": true, "BOOLEAN": true}
+
+// prepareArtifact fetches an IMPORT model's file, parses it and checks it
+// against the declaration. The bytes are returned for the catalog to store
+// in the same transaction as the version.
 func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version string, spec *versionSpec) (*catalog.Artifact, error) {
 	if spec.options[catalog.OptSourceType] != catalog.SourceImport {
 		return nil, nil
 	}
-	loc := spec.options[catalog.OptLocation]
-	b, err := os.ReadFile(strings.TrimPrefix(loc, "file://"))
-	if err != nil {
-		return nil, fmt.Errorf("read LOCATION %s: %w", loc, err)
+	for _, c := range spec.inputs {
+		base, _, _ := strings.Cut(c.Type, "(")
+		if !numericTypes[base] && base != "DECIMAL" {
+			return nil, fmt.Errorf("input column %s has type %s; XGBoost models take numeric features (TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL, BOOLEAN)", c.Name, c.Type)
+		}
 	}
-	return &catalog.Artifact{Data: b, Source: loc}, nil
+	f, err := s.w.fetcher()
+	if err != nil {
+		return nil, err
+	}
+	loc := localLocation(spec.options[catalog.OptLocation])
+	obj, err := f.Fetch(ctx, loc, spec.options[catalog.OptRoleARN])
+	if err != nil {
+		return nil, err
+	}
+	m, err := parseModel(obj.Data)
+	if err != nil {
+		return nil, fmt.Errorf("model file %s: %w", obj.Location, err)
+	}
+	if n := m.NumFeatures(); n != len(spec.inputs) {
+		return nil, fmt.Errorf("model file %s has %d features but INPUT declares %d columns", obj.Location, n, len(spec.inputs))
+	}
+	mt := spec.options[catalog.OptModelType]
+	obj2 := m.Objective()
+	switch {
+	case mt == catalog.TypeClassifier && !m.IsClassification():
+		return nil, fmt.Errorf("model file %s has objective %s, which is not a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_REGRESSOR'", obj.Location, obj2)
+	case mt == catalog.TypeRegressor && m.IsClassification():
+		return nil, fmt.Errorf("model file %s has objective %s, which is a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_CLASSIFIER'", obj.Location, obj2)
+	}
+	src := obj.Location
+	if obj.ETag != "" {
+		src += " (etag " + obj.ETag + ")"
+	}
+	return &catalog.Artifact{Data: obj.Data, Source: src}, nil
 }
 
-func loadPredictor(data []byte) (functions.Predictor, int64, error) {
-	return nil, 0, fmt.Errorf("not yet")
+// localLocation resolves a relative file:// location against the working
+// directory (modelsql's extension: file://examples/m.json).
+func localLocation(loc string) string {
+	rest, ok := strings.CutPrefix(loc, "file://")
+	if !ok || strings.HasPrefix(rest, "/") {
+		return loc
+	}
+	if abs, err := filepath.Abs(rest); err == nil {
+		return "file://" + abs
+	}
+	return loc
 }
+

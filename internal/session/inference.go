@@ -54,15 +54,17 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 	}
 	ref, err := s.resolveModel(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Func, err)
+		return nil, err
 	}
 	version := c.Version
-	if c.DefaultVersion {
+	if c.DefaultVersion || strings.EqualFold(version, "default_version") {
+		// No version may be named default_version, so 'DEFAULT_VERSION'
+		// written as a string means the default too.
 		version = ""
 	}
 	m, v, err := s.w.Catalog.GetVersion(ctx, ref, version)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Func, err)
+		return nil, err
 	}
 	if err := s.checkModel(ctx, m, "Execute"); err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ type Warehouse struct {
 	Models    *functions.ModelCache
 	queryID   atomic.Int64
 	started   string // process start, so that query ids differ across runs
+	store     storage
 }
 
 // Options configure OpenWarehouse.

@@ -1,0 +1,98 @@
+package functions
+
+import (
+	"math"
+	"reflect"
+	"unsafe"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// Reading feature columns value by value through duckdb-go boxes every
+// value (about 20 ns each); for a small model that costs more than the
+// prediction. duckdb-go exposes typed vectors only for VARCHAR, so the fast
+// path reads numeric input vectors through the C API (package mapping),
+// using the chunk handle duckdb-go keeps in an unexported field. The field
+// is located by reflection once; if duckdb-go's layout ever changes, the
+// fast path switches itself off and the boxed path is used.
+var chunkFieldOffset, chunkFieldOK = func() (uintptr, bool) {
+	f, ok := reflect.TypeFor[duckdb.DataChunk]().FieldByName("chunk")
+	if !ok || f.Type != reflect.TypeFor[mapping.DataChunk]() {
+		return 0, false
+	}
+	return f.Offset, true
+}()
+
+func rawChunk(dc *duckdb.DataChunk) (mapping.DataChunk, bool) {
+	if !chunkFieldOK || dc == nil {
+		return mapping.DataChunk{}, false
+	}
+	return *(*mapping.DataChunk)(unsafe.Add(unsafe.Pointer(dc), chunkFieldOffset)), true
+}
+
+// readFeaturesFast fills feats (row-major n×nf) from columns first..first+nf-1
+// when every column is a flat numeric vector; NULL becomes NaN. It reports
+// false (having written nothing useful) when it cannot handle the chunk.
+func readFeaturesFast(dc *duckdb.DataChunk, first, n, nf int, feats []float32) bool {
+	raw, ok := rawChunk(dc)
+	if !ok || raw.Ptr == nil || int(mapping.DataChunkGetSize(raw)) != n {
+		return false
+	}
+	nan := float32(math.NaN())
+	for c := range nf {
+		vec := mapping.DataChunkGetVector(raw, mapping.IdxT(first+c))
+		lt := mapping.VectorGetColumnType(vec)
+		typ := mapping.GetTypeId(lt)
+		mapping.DestroyLogicalType(&lt)
+		data := mapping.VectorGetData(vec)
+		if data == nil {
+			return false
+		}
+		switch typ {
+		case duckdb.TYPE_DOUBLE:
+			for r, v := range unsafe.Slice((*float64)(data), n) {
+				feats[r*nf+c] = float32(v)
+			}
+		case duckdb.TYPE_FLOAT:
+			for r, v := range unsafe.Slice((*float32)(data), n) {
+				feats[r*nf+c] = v
+			}
+		case duckdb.TYPE_BIGINT:
+			for r, v := range unsafe.Slice((*int64)(data), n) {
+				feats[r*nf+c] = float32(v)
+			}
+		case duckdb.TYPE_INTEGER:
+			for r, v := range unsafe.Slice((*int32)(data), n) {
+				feats[r*nf+c] = float32(v)
+			}
+		case duckdb.TYPE_SMALLINT:
+			for r, v := range unsafe.Slice((*int16)(data), n) {
+				feats[r*nf+c] = float32(v)
+			}
+		case duckdb.TYPE_TINYINT:
+			for r, v := range unsafe.Slice((*int8)(data), n) {
+				feats[r*nf+c] = float32(v)
+			}
+		case duckdb.TYPE_BOOLEAN:
+			for r, v := range unsafe.Slice((*bool)(data), n) {
+				if v {
+					feats[r*nf+c] = 1
+				} else {
+					feats[r*nf+c] = 0
+				}
+			}
+		default:
+			return false
+		}
+		if mask := mapping.VectorGetValidity(vec); mask != nil {
+			words := unsafe.Slice((*uint64)(mask), (n+63)/64)
+			for r := range n {
+				if words[r/64]&(1<<(r%64)) == 0 {
+					feats[r*nf+c] = nan
+				}
+			}
+		}
+	}
+	return true
+}
