@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -198,18 +199,27 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 	if nf != p.NumFeatures() {
 		return fmt.Errorf("ML_PREDICT: %d features given, model file has %d", nf, p.NumFeatures())
 	}
-	feats := make([]float32, n*nf)
+	no := p.Outputs()
+	buf := getBuffers(n*nf, n*no)
+	defer putBuffers(buf)
+	feats, out := buf.feats, buf.out
 	if !readFeaturesFast(chunk, 1, n, nf, feats) {
 		if err := readFeatures(chunk, n, nf, feats); err != nil {
 			return err
 		}
 	}
-	no := p.Outputs()
-	out := make([]float32, n*no)
 	if err := p.PredictRows(feats, n, out); err != nil {
 		return err
 	}
 	if !f.classifier {
+		// The float32 prediction in shortest round-trip form.
+		if sw, ok := newStringWriter(state.GetResultVector()); ok {
+			for i := range n {
+				buf.text = strconv.AppendFloat(buf.text[:0], float64(out[i*no]), 'g', -1, 32)
+				sw.set(i, buf.text)
+			}
+			return nil
+		}
 		w, err := duckdb.GetVectorWriter[string](state.GetResultVector())
 		if err != nil {
 			return err
@@ -290,3 +300,26 @@ func toFloat32(v any) (float32, error) {
 	}
 	return 0, fmt.Errorf("unsupported value type %T", v)
 }
+
+// buffers are reused across chunks: a chunk of 2048 rows × 28 features is
+// 229 KB, which would otherwise be garbage for every chunk.
+type buffers struct {
+	feats, out []float32
+	text       []byte
+}
+
+var bufferPool = sync.Pool{New: func() any { return &buffers{} }}
+
+func getBuffers(nFeats, nOut int) *buffers {
+	b := bufferPool.Get().(*buffers)
+	if cap(b.feats) < nFeats {
+		b.feats = make([]float32, nFeats)
+	}
+	if cap(b.out) < nOut {
+		b.out = make([]float32, nOut)
+	}
+	b.feats, b.out = b.feats[:nFeats], b.out[:nOut]
+	return b
+}
+
+func putBuffers(b *buffers) { bufferPool.Put(b) }

@@ -96,3 +96,57 @@ func readFeaturesFast(dc *duckdb.DataChunk, first, n, nf int, feats []float32) b
 	}
 	return true
 }
+
+// The result vector's C handle sits in Vector.v (*vector).vec, both
+// unexported; located once by reflection like the chunk handle.
+var resultVecOffsets, resultVecOK = func() ([2]uintptr, bool) {
+	v, ok := reflect.TypeFor[duckdb.Vector]().FieldByName("v")
+	if !ok || v.Type.Kind() != reflect.Pointer {
+		return [2]uintptr{}, false
+	}
+	inner, ok := v.Type.Elem().FieldByName("vec")
+	if !ok || inner.Type != reflect.TypeFor[mapping.Vector]() {
+		return [2]uintptr{}, false
+	}
+	return [2]uintptr{v.Offset, inner.Offset}, true
+}()
+
+func rawVector(v *duckdb.Vector) (mapping.Vector, bool) {
+	if !resultVecOK {
+		return mapping.Vector{}, false
+	}
+	p := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(v), resultVecOffsets[0]))
+	if p == nil {
+		return mapping.Vector{}, false
+	}
+	return *(*mapping.Vector)(unsafe.Add(p, resultVecOffsets[1])), true
+}
+
+// stringWriter writes VARCHAR results. Strings of up to 12 bytes are
+// stored inline in DuckDB's 16-byte string_t (length, then the bytes), so
+// they are written straight into the vector; longer ones go through the C
+// API, which copies them into the vector's string heap.
+type stringWriter struct {
+	vec  mapping.Vector
+	data unsafe.Pointer
+}
+
+func newStringWriter(v duckdb.Vector) (stringWriter, bool) {
+	raw, ok := rawVector(&v)
+	if !ok || raw.Ptr == nil {
+		return stringWriter{}, false
+	}
+	data := mapping.VectorGetData(raw)
+	return stringWriter{vec: raw, data: data}, data != nil
+}
+
+func (w stringWriter) set(row int, b []byte) {
+	if len(b) <= 12 {
+		slot := (*[16]byte)(unsafe.Add(w.data, 16*row))
+		*slot = [16]byte{}
+		slot[0], slot[1], slot[2], slot[3] = byte(len(b)), 0, 0, 0
+		copy(slot[4:], b)
+		return
+	}
+	mapping.VectorAssignStringElementLen(w.vec, mapping.IdxT(row), b)
+}

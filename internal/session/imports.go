@@ -91,4 +91,3 @@ func localLocation(loc string) string {
 	}
 	return loc
 }
-

@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/modelsql/modelsql/internal/session"
+	"github.com/modelsql/modelsql/internal/xgboost"
+)
+
+// TestBenchSQL is `make bench-sql`: ML_PREDICT over a 1,000,000-row table,
+// against the runtime's own batch API and XGBoost's inplace_predict on the
+// same rows and model, with 1 and then 2 threads. It prints rows/s and the
+// time SQL adds over the batch API, and checks that all three agree.
+func TestBenchSQL(t *testing.T) {
+	if os.Getenv("MODELSQL_BENCH_SQL") == "" {
+		t.Skip("benchmark; run with make bench-sql")
+	}
+	dir := t.TempDir()
+	py := func(args ...string) []byte {
+		cmd := exec.Command("/usr/bin/python3", append([]string{filepath.Join(repoRoot(), "e2e", "testdata", "bench_sql.py")}, args...)...)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("bench_sql.py %v: %v", args, err)
+		}
+		return out
+	}
+	py("train", dir)
+	raw, err := os.ReadFile(filepath.Join(dir, "rows.f32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const nf = 28
+	rows := make([]float32, len(raw)/4)
+	for i := range rows {
+		rows[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	n := len(rows) / nf
+	modelBytes, _ := os.ReadFile(filepath.Join(dir, "model.json"))
+	m, err := xgboost.Load(modelBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := context.Background()
+	w, err := session.OpenWarehouse(ctx, filepath.Join(dir, "data"), session.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	s, err := w.NewSession(ctx, session.SessionOptions{CreateProject: true, Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	exec := func(q string) *session.Result {
+		r, err := s.Exec(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q[:min(len(q), 80)], err)
+		}
+		return r
+	}
+	cols, input := "", ""
+	for i := range nf {
+		if i > 0 {
+			cols += ", "
+			input += ", "
+		}
+		cols += fmt.Sprintf("f%d", i)
+		input += fmt.Sprintf("f%d FLOAT", i)
+	}
+	// The table: the same float32 rows, through a CSV of their shortest
+	// round-trip decimal forms (missing values as empty fields, i.e. NULL).
+	csvPath := filepath.Join(dir, "rows.csv")
+	writeCSV(t, csvPath, rows, nf)
+	types := ""
+	for i := range nf {
+		types += fmt.Sprintf(", 'f%d': 'FLOAT'", i)
+	}
+	exec(fmt.Sprintf(`CREATE TABLE big AS SELECT * FROM read_csv('%s', header = false, columns = {'id': 'BIGINT'%s})`, csvPath, types))
+	exec(fmt.Sprintf(`CREATE MODEL bench WITH VERSION v1 INPUT(%s) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LOCATION='file://%s')`,
+		input, filepath.Join(dir, "model.json")))
+
+	out := make([]float32, n)
+	xgbOut := func() []float32 {
+		b, _ := os.ReadFile(filepath.Join(dir, "xgb.f32"))
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v
+	}
+	best := func(f func()) time.Duration {
+		var b time.Duration
+		for i := range 3 {
+			start := time.Now()
+			f()
+			if d := time.Since(start); i == 0 || d < b {
+				b = d
+			}
+		}
+		return b
+	}
+	for _, threads := range []int{1, 2} {
+		api := best(func() {
+			if err := m.PredictParallel(rows, n, out, xgboost.PredictOptions{}, threads); err != nil {
+				t.Fatal(err)
+			}
+		})
+		exec(fmt.Sprintf("SET threads = %d", threads))
+		q := fmt.Sprintf("SELECT count(ML_PREDICT(bench, v1, %s)) FROM big", cols)
+		sqlTime := best(func() { exec(q) })
+		var x struct{ Seconds float64 }
+		json.Unmarshal(py("predict", dir, fmt.Sprint(threads)), &x)
+		ref := xgbOut()
+		for i := range out {
+			if math.Float32bits(out[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("row %d: runtime %v, XGBoost %v", i, out[i], ref[i])
+			}
+		}
+		// SQL and the batch API agree on every row too.
+		r := exec(fmt.Sprintf("SELECT count(*) FROM (SELECT id, ML_PREDICT(bench, v1, %s) AS p FROM big) WHERE p IS NULL", cols))
+		if fmt.Sprint(r.Rows[0][0]) != "0" {
+			t.Fatalf("NULL predictions: %v", r.Rows)
+		}
+		rate := func(d time.Duration) float64 { return float64(n) / d.Seconds() }
+		fmt.Printf("threads=%d rows=%d sql=%.0f rows/s api=%.0f rows/s xgboost=%.0f rows/s sql_overhead=%.1f%% sql_vs_xgboost=%.2fx\n",
+			threads, n, rate(sqlTime), rate(api), float64(n)/x.Seconds,
+			100*(sqlTime.Seconds()-api.Seconds())/api.Seconds(), x.Seconds/sqlTime.Seconds())
+	}
+	// Spot-check SQL output against XGBoost, bit for bit.
+	r := exec(fmt.Sprintf("SELECT id, ML_PREDICT(bench, v1, %s) FROM big WHERE id %% 9973 = 0 ORDER BY id", cols))
+	ref := xgbOut()
+	for _, row := range r.Rows {
+		id := row[0].(int64)
+		var v float32
+		fmt.Sscan(row[1].(string), &v)
+		if math.Float32bits(v) != math.Float32bits(ref[id]) {
+			t.Fatalf("SQL row %d: %v, XGBoost %v", id, row[1], ref[id])
+		}
+	}
+}
+
+func writeCSV(t *testing.T, path string, rows []float32, nf int) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for r := 0; r < len(rows)/nf; r++ {
+		w.WriteString(strconv.Itoa(r))
+		for _, v := range rows[r*nf : (r+1)*nf] {
+			w.WriteByte(',')
+			if !math.IsNaN(float64(v)) {
+				w.WriteString(strconv.FormatFloat(float64(v), 'g', -1, 32))
+			}
+		}
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
