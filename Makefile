@@ -42,3 +42,9 @@ bench-ai: build
 bench-sql: build
 	./scripts/ensure-python-xgboost.sh
 	MODELSQL_BENCH_SQL=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run TestBenchSQL -v ./e2e
+
+# Regenerates internal/xgboost's golden fixtures with XGBoost 1.7.4
+# (make test only reads the committed files and needs no Python).
+fixtures:
+	./scripts/ensure-python-xgboost.sh
+	/usr/bin/python3 internal/xgboost/testdata/gen.py

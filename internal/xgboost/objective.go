@@ -2,6 +2,7 @@ package xgboost
 
 import (
 	"fmt"
+	"math"
 )
 
 type objKind uint8
@@ -10,7 +11,8 @@ const (
 	objIdentity objKind = iota // output = margin
 	objSigmoid                 // reg:logistic, binary:logistic
 	objHinge                   // binary:hinge
-	objExp                     // count:poisson, reg:gamma, reg:tweedie, survival:cox, survival:aft
+	objExp                     // count:poisson, reg:gamma, reg:tweedie, survival:cox: expf
+	objExpDouble               // survival:aft: float(exp(double(x)))
 	objSoftmax                 // multi:softmax: index of the largest margin
 	objSoftprob                // multi:softprob: softmax probabilities
 )
@@ -49,7 +51,7 @@ var objectives = map[string]objective{
 	"reg:gamma":            {objExp, linkLog},
 	"reg:tweedie":          {objExp, linkLog},
 	"survival:cox":         {objExp, linkLog},
-	"survival:aft":         {objExp, linkLog},
+	"survival:aft":         {objExpDouble, linkLog},
 	"multi:softmax":        {objSoftmax, linkIdentity},
 	"multi:softprob":       {objSoftprob, linkIdentity},
 }
@@ -94,6 +96,10 @@ func (o objective) transform1(x float32) float32 {
 		return 0
 	case objExp:
 		return expf32(x)
+	case objExpDouble:
+		// XGBoost's AFT transform calls exp() on a float, which resolves to
+		// the double-precision C function.
+		return float32(math.Exp(float64(x)))
 	}
 	return x
 }

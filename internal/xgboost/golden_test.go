@@ -1,0 +1,267 @@
+package xgboost
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The golden fixtures are written by testdata/gen.py from XGBoost 1.7.4.
+
+type goldenExpect struct {
+	IterationBegin int    `json:"iteration_begin"`
+	IterationEnd   int    `json:"iteration_end"`
+	OutputMargin   bool   `json:"output_margin"`
+	Shape          []int  `json:"shape"`
+	Values         string `json:"values"`
+}
+
+type goldenCase struct {
+	Name      string         `json:"name"`
+	Dataset   string         `json:"dataset"`
+	Files     []string       `json:"files"`
+	Objective string         `json:"objective"`
+	Booster   string         `json:"booster"`
+	Expect    []goldenExpect `json:"expect"`
+	Sklearn   *struct {
+		BestIteration int    `json:"best_iteration"`
+		Labels        []int  `json:"labels"`
+		Proba         string `json:"proba"`
+		ProbaShape    []int  `json:"proba_shape"`
+	} `json:"sklearn"`
+}
+
+type goldenManifest struct {
+	Version  string `json:"xgboost_version"`
+	Datasets map[string]struct {
+		NRows int    `json:"nrows"`
+		NFeat int    `json:"nfeat"`
+		X     string `json:"x"`
+	} `json:"datasets"`
+	Cases  []goldenCase `json:"cases"`
+	Errors []struct {
+		Name     string   `json:"name"`
+		Files    []string `json:"files"`
+		Contains string   `json:"contains"`
+	} `json:"errors"`
+}
+
+var (
+	goldenOnce sync.Once
+	golden     *goldenManifest
+	goldenErr  error
+)
+
+func loadGolden(t testing.TB) *goldenManifest {
+	t.Helper()
+	goldenOnce.Do(func() {
+		data, err := readFixture("manifest.json.gz")
+		if err != nil {
+			goldenErr = err
+			return
+		}
+		golden = new(goldenManifest)
+		goldenErr = json.Unmarshal(data, golden)
+	})
+	if goldenErr != nil {
+		t.Fatal(goldenErr)
+	}
+	return golden
+}
+
+// readFixture reads a file under testdata/golden, gunzipping *.gz.
+func readFixture(name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+	if err != nil || !strings.HasSuffix(name, ".gz") {
+		return data, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+func hexFloats(t testing.TB, s string) []float32 {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3]))
+	}
+	return out
+}
+
+// sameBits compares float32 slices bit for bit (any NaN equals any NaN: the
+// payload of a NaN is not part of XGBoost's contract).
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	bad := 0
+	for i := range got {
+		g, w := math.Float32bits(got[i]), math.Float32bits(want[i])
+		if g == w || (got[i] != got[i] && want[i] != want[i]) {
+			continue
+		}
+		if bad < 5 {
+			t.Errorf("%s: value %d = %v (%#08x), want %v (%#08x)", what, i, got[i], g, want[i], w)
+		}
+		bad++
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d values differ", what, bad, len(got))
+	}
+}
+
+func TestGolden(t *testing.T) {
+	g := loadGolden(t)
+	if g.Version != "1.7.4" {
+		t.Fatalf("fixtures from XGBoost %s", g.Version)
+	}
+	if !UseFMA {
+		t.Log("CPU without FMA+AVX2: checking the SSE2 variant of expf/logf")
+	}
+	datasets := map[string][]float32{}
+	for name, d := range g.Datasets {
+		x := hexFloats(t, d.X)
+		if len(x) != d.NRows*d.NFeat {
+			t.Fatalf("dataset %s: %d values", name, len(x))
+		}
+		datasets[name] = x
+	}
+	for _, c := range g.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			x := datasets[c.Dataset]
+			nf := g.Datasets[c.Dataset].NFeat
+			nrows := g.Datasets[c.Dataset].NRows
+			for _, file := range c.Files {
+				data, err := readFixture(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := Load(data)
+				if err != nil {
+					t.Fatalf("%s: %v", file, err)
+				}
+				if m.NumFeatures() != nf {
+					t.Fatalf("%s: %d features, want %d", file, m.NumFeatures(), nf)
+				}
+				if m.Objective() != c.Objective {
+					t.Errorf("%s: objective %q, want %q", file, m.Objective(), c.Objective)
+				}
+				if m.Booster() != c.Booster {
+					t.Errorf("%s: booster %q, want %q", file, m.Booster(), c.Booster)
+				}
+				for _, e := range c.Expect {
+					want := hexFloats(t, e.Values)
+					opt := PredictOptions{IterationBegin: e.IterationBegin, IterationEnd: e.IterationEnd, OutputMargin: e.OutputMargin}
+					if w := m.OutputWidth(opt); w*nrows != len(want) {
+						t.Fatalf("%s: output width %d, expected shape %v", file, w, e.Shape)
+					}
+					for _, generic := range []bool{false, true} {
+						for _, parallel := range []bool{false, true} {
+							o := opt
+							o.generic = generic
+							got := make([]float32, len(want))
+							var err error
+							if parallel {
+								err = m.PredictParallel(x, nrows, got, o, 3)
+							} else {
+								err = m.Predict(x, nrows, got, o)
+							}
+							if err != nil {
+								t.Fatalf("%s: %v", file, err)
+							}
+							what := file + " " + describe(o, parallel)
+							sameBits(t, what, got, want)
+						}
+					}
+				}
+				if c.Sklearn != nil {
+					checkSklearn(t, m, c, x, nrows)
+				}
+			}
+		})
+	}
+}
+
+func describe(o PredictOptions, parallel bool) string {
+	var b strings.Builder
+	b.WriteString("range [")
+	b.WriteString(strconv.Itoa(o.IterationBegin) + "," + strconv.Itoa(o.IterationEnd) + ")")
+	if o.OutputMargin {
+		b.WriteString(" margin")
+	}
+	if o.generic {
+		b.WriteString(" generic")
+	}
+	if parallel {
+		b.WriteString(" parallel")
+	}
+	return b.String()
+}
+
+
+// checkSklearn compares Classify and UseBestIteration with XGBClassifier's
+// predict and predict_proba.
+func checkSklearn(t *testing.T, m *Model, c goldenCase, x []float32, nrows int) {
+	sk := c.Sklearn
+	best, ok := m.BestIteration()
+	if !ok || best != sk.BestIteration {
+		t.Fatalf("best iteration %d %v, want %d", best, ok, sk.BestIteration)
+	}
+	opt := PredictOptions{UseBestIteration: true}
+	w := m.OutputWidth(opt)
+	out := make([]float32, nrows*w)
+	if err := m.Predict(x, nrows, out, opt); err != nil {
+		t.Fatal(err)
+	}
+	wantProba := hexFloats(t, sk.Proba)
+	k := m.NumClasses()
+	var gotProba []float32
+	for r := 0; r < nrows; r++ {
+		label, probs := m.Classify(out[r*w : (r+1)*w])
+		if label != sk.Labels[r] {
+			t.Errorf("row %d: label %d, want %d", r, label, sk.Labels[r])
+		}
+		if len(probs) != k {
+			t.Fatalf("row %d: %d probabilities, want %d", r, len(probs), k)
+		}
+		gotProba = append(gotProba, probs...)
+	}
+	sameBits(t, "predict_proba", gotProba, wantProba)
+}
+
+func TestGoldenErrors(t *testing.T) {
+	g := loadGolden(t)
+	for _, e := range g.Errors {
+		for _, file := range e.Files {
+			data, err := readFixture(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Load(data)
+			if err == nil || !strings.Contains(err.Error(), e.Contains) {
+				t.Errorf("%s: error %v, want one containing %q", file, err, e.Contains)
+			}
+			if e.Contains == "unsupported" && !errors.Is(err, ErrUnsupported) {
+				t.Errorf("%s: error %v does not wrap ErrUnsupported", file, err)
+			}
+		}
+	}
+}
