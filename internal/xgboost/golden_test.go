@@ -216,7 +216,6 @@ func describe(o PredictOptions, parallel bool) string {
 	return b.String()
 }
 
-
 // checkSklearn compares Classify and UseBestIteration with XGBClassifier's
 // predict and predict_proba.
 func checkSklearn(t *testing.T, m *Model, c goldenCase, x []float32, nrows int) {

@@ -8,13 +8,13 @@ import (
 type objKind uint8
 
 const (
-	objIdentity objKind = iota // output = margin
-	objSigmoid                 // reg:logistic, binary:logistic
-	objHinge                   // binary:hinge
-	objExp                     // count:poisson, reg:gamma, reg:tweedie, survival:cox: expf
-	objExpDouble               // survival:aft: float(exp(double(x)))
-	objSoftmax                 // multi:softmax: index of the largest margin
-	objSoftprob                // multi:softprob: softmax probabilities
+	objIdentity  objKind = iota // output = margin
+	objSigmoid                  // reg:logistic, binary:logistic
+	objHinge                    // binary:hinge
+	objExp                      // count:poisson, reg:gamma, reg:tweedie, survival:cox: expf
+	objExpDouble                // survival:aft: float(exp(double(x)))
+	objSoftmax                  // multi:softmax: index of the largest margin
+	objSoftprob                 // multi:softprob: softmax probabilities
 )
 
 type linkKind uint8
