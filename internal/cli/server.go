@@ -1,0 +1,349 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/modelsql/modelsql/internal/access"
+	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/pgserver"
+	"github.com/modelsql/modelsql/internal/session"
+)
+
+func init() {
+	subcommands["serve"] = serveMain
+	subcommands["user"] = userMain
+}
+
+// parseInterspersed parses flags that may follow positional arguments
+// (modelsql user add --admin NAME --data DIR).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// serveMain is `modelsql serve`.
+func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("modelsql serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var allow multiFlag
+	var (
+		dataDir     = fs.String("data", "./modelsql-data", "data directory")
+		listen      = fs.String("listen", "127.0.0.1:5433", "address to listen on (host:port)")
+		certFile    = fs.String("tls-cert", "", "TLS certificate (PEM); enables SSL connections")
+		keyFile     = fs.String("tls-key", "", "TLS private key (PEM)")
+		grace       = fs.Duration("shutdown-grace", 30*time.Second, "on SIGTERM, how long running statements may finish before they are cancelled")
+		maxConns    = fs.Int("max-connections", 200, "maximum concurrent sessions")
+		maxCopy     = fs.Int64("max-copy-bytes", 8<<30, "maximum size of one COPY FROM STDIN (bytes, 0 = unlimited)")
+		threads     = fs.Int("threads", 0, "DuckDB worker threads (0 = DuckDB's default)")
+		memoryLimit = fs.String("memory-limit", "", "DuckDB memory_limit, e.g. 4GB")
+		authDelay   = fs.Duration("auth-fail-delay", time.Second, "minimum time before a failed login is answered")
+	)
+	fs.Var(&allow, "allow-dir", "directory whose files users may read with read_csv & co. and CREATE MODEL LOCATION (may repeat)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: modelsql serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ERROR: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		fmt.Fprintln(stderr, "ERROR: --tls-cert and --tls-key go together")
+		return 2
+	}
+	logger := log.New(stderr, "modelsql: ", log.LstdFlags)
+	var tlsConfig *tls.Config
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: TLS: %v\n", err)
+			return 1
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{Threads: *threads, MemoryLimit: *memoryLimit}})
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	defer w.Close()
+	store, err := access.OpenStore(ctx, w.Engine.DB)
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	sn, err := store.Snapshot(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	if len(sn.Users) == 0 {
+		fmt.Fprintf(stderr, "ERROR: the warehouse has no users yet; create the first administrator with\n  modelsql user add --admin NAME --data %s\n(password from stdin or MODELSQL_PASSWORD)\n", *dataDir)
+		return 1
+	}
+	if err := w.Engine.EnsureProject(ctx, "default"); err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	uploadDir := filepath.Join(w.Engine.DataDir, "uploads")
+	os.RemoveAll(uploadDir) // leftovers of an interrupted COPY
+	if err := os.MkdirAll(uploadDir, 0o700); err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	var allowDirs []string
+	for _, d := range allow {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: --allow-dir %s: %v\n", d, err)
+			return 1
+		}
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "ERROR: --allow-dir %s is not a directory\n", d)
+			return 1
+		}
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = real
+		}
+		if abs == w.Engine.DataDir || strings.HasPrefix(w.Engine.DataDir, abs+string(filepath.Separator)) || strings.HasPrefix(abs, w.Engine.DataDir+string(filepath.Separator)) {
+			fmt.Fprintf(stderr, "ERROR: --allow-dir %s overlaps the data directory\n", d)
+			return 1
+		}
+		allowDirs = append(allowDirs, abs)
+	}
+	if err := access.LockDown(ctx, w.Engine, uploadDir, allowDirs); err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	guard, err := access.NewGuard(store, access.GuardOptions{AllowDirs: allowDirs, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	srv, err := pgserver.New(pgserver.Config{
+		Warehouse: w, Guard: guard, TLS: tlsConfig, UploadDir: uploadDir, MaxCopyBytes: *maxCopy,
+		AuthFailDelay: *authDelay, MaxConnections: *maxConns, Logger: logger,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	tlsNote := "plain connections only"
+	if tlsConfig != nil {
+		tlsNote = "TLS available"
+	}
+	logger.Printf("serving %s on %s (%s; %d users)", w.Engine.DataDir, ln.Addr(), tlsNote, len(sn.Users))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		logger.Printf("shutting down: no new connections; running statements have %s to finish", *grace)
+		srv.Shutdown(*grace)
+	case err := <-errc:
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: %v\n", err)
+			srv.Shutdown(0)
+			return 1
+		}
+	}
+	if err := w.Close(); err != nil {
+		fmt.Fprintf(stderr, "ERROR: close: %v\n", err)
+		return 1
+	}
+	logger.Printf("stopped")
+	return 0
+}
+
+// userMain is `modelsql user add|passwd|del|list`.
+func userMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	usage := func() {
+		fmt.Fprintln(stderr, `usage: modelsql user add [--admin] NAME [--data DIR]   (password from stdin or MODELSQL_PASSWORD)
+       modelsql user passwd NAME [--data DIR]
+       modelsql user del NAME [--data DIR]
+       modelsql user list [--data DIR]
+The server must not be running on the data directory (use CREATE USER over SQL then).`)
+	}
+	if len(args) == 0 {
+		usage()
+		return 2
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("modelsql user "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "./modelsql-data", "data directory")
+	admin := fs.Bool("admin", false, "the user is an administrator (add)")
+	fs.Usage = usage
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	need := 1
+	if verb == "list" {
+		need = 0
+	}
+	switch verb {
+	case "add", "passwd", "del", "list":
+	default:
+		usage()
+		return 2
+	}
+	if len(pos) != need {
+		usage()
+		return 2
+	}
+	var password string
+	if verb == "add" || verb == "passwd" {
+		p, err := readPassword(stdin, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: %v\n", err)
+			return 1
+		}
+		password = p
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{LockTimeout: 5 * time.Second}})
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n(if the server is running on this directory, manage users with SQL: CREATE USER, ALTER USER, DROP USER)\n", err)
+		return 1
+	}
+	defer w.Close()
+	store, err := access.OpenStore(ctx, w.Engine.DB)
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	switch verb {
+	case "add":
+		err = store.AddUser(ctx, pos[0], password, *admin)
+		if err == nil {
+			kind := "user"
+			if *admin {
+				kind = "administrator"
+			}
+			fmt.Fprintf(stdout, "created %s %s\n", kind, strings.ToLower(pos[0]))
+		}
+	case "passwd":
+		err = store.SetPassword(ctx, pos[0], password)
+		if err == nil {
+			fmt.Fprintf(stdout, "password of %s changed\n", strings.ToLower(pos[0]))
+		}
+	case "del":
+		var sn *access.Snapshot
+		sn, err = store.Snapshot(ctx)
+		if err == nil {
+			u := sn.User(pos[0])
+			switch {
+			case u == nil:
+				err = fmt.Errorf("user %s does not exist", strings.ToLower(pos[0]))
+			case u.Admin && sn.AdminCount() == 1:
+				err = fmt.Errorf("%s is the last administrator", u.Name)
+			default:
+				_, err = store.DropUser(ctx, pos[0])
+				if err == nil {
+					fmt.Fprintf(stdout, "dropped user %s\n", u.Name)
+				}
+			}
+		}
+	case "list":
+		var sn *access.Snapshot
+		sn, err = store.Snapshot(ctx)
+		if err == nil {
+			for _, n := range sn.UserNames() {
+				u := sn.Users[n]
+				role := "user"
+				if u.Admin {
+					role = "admin"
+				}
+				fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.Name, role, strings.Join(sn.RolesOf(u.Name), ","))
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// readPassword takes the password from MODELSQL_PASSWORD, a terminal
+// prompt (asked twice, not echoed), or the first line of stdin.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if p := os.Getenv("MODELSQL_PASSWORD"); p != "" {
+		return p, nil
+	}
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password: ")
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(stderr, "Again: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(p1) != string(p2) {
+			return "", errors.New("the passwords differ")
+		}
+		if len(p1) == 0 {
+			return "", errors.New("empty password")
+		}
+		return string(p1), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password: give it on stdin or in MODELSQL_PASSWORD")
+	}
+	return line, nil
+}

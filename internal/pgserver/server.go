@@ -1,0 +1,452 @@
+// Package pgserver serves a modelsql warehouse over the PostgreSQL wire
+// protocol (version 3): simple and extended query, COPY FROM STDIN / TO
+// STDOUT, cancel requests, TLS, and SCRAM-SHA-256 authentication against the
+// users of package access. Each connection is one session.Session.
+package pgserver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/modelsql/modelsql/internal/access"
+	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/session"
+)
+
+// ServerVersion is the PostgreSQL version the server claims (clients use
+// it to pick features; the SQL dialect is DuckDB's).
+const (
+	ServerVersion    = "15.0"
+	ServerVersionNum = "150000"
+)
+
+// Config configures a Server.
+type Config struct {
+	Warehouse *session.Warehouse
+	Guard     *access.Guard
+	// TLS enables SSLRequest; nil answers 'N' (plain connections only).
+	TLS *tls.Config
+	// UploadDir stages COPY FROM STDIN data; DuckDB must be allowed to read it.
+	UploadDir string
+	// MaxCopyBytes bounds one COPY FROM STDIN (0: no limit).
+	MaxCopyBytes int64
+	// AuthFailDelay is the minimum time before a failed login is answered
+	// (default 1s).
+	AuthFailDelay time.Duration
+	// MaxConnections bounds concurrent sessions (default 200).
+	MaxConnections int
+	Logger         *log.Logger
+}
+
+// Server is a running PostgreSQL-protocol server.
+type Server struct {
+	cfg       Config
+	uploadDir string
+	fakeKey   []byte
+
+	mu       sync.Mutex
+	conns    map[uint32]*conn
+	nextPID  uint32
+	raw      map[net.Conn]bool
+	closing  atomic.Bool
+	ln       net.Listener
+	wg       sync.WaitGroup
+	stmtCtx  context.Context
+	stopStmt context.CancelFunc
+}
+
+// New returns a server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Warehouse == nil || cfg.Guard == nil {
+		return nil, errors.New("pgserver: Warehouse and Guard are required")
+	}
+	if cfg.AuthFailDelay == 0 {
+		cfg.AuthFailDelay = time.Second
+	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = 200
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = log.New(os.Stderr, "", log.LstdFlags)
+	}
+	if cfg.UploadDir == "" {
+		return nil, errors.New("pgserver: UploadDir is required")
+	}
+	if err := os.MkdirAll(cfg.UploadDir, 0o700); err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, uploadDir: cfg.UploadDir, fakeKey: key, conns: map[uint32]*conn{}, raw: map[net.Conn]bool{},
+		stmtCtx: ctx, stopStmt: cancel}, nil
+}
+
+// Serve accepts connections until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.mu.Lock()
+		s.raw[nc] = true
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() {
+				s.mu.Lock()
+				delete(s.raw, nc)
+				s.mu.Unlock()
+				nc.Close()
+			}()
+			s.handle(nc)
+		}()
+	}
+}
+
+// Shutdown stops accepting connections, lets running statements finish for
+// up to grace, then cancels them, and waits for every connection to close.
+// Idle connections are told the server is shutting down (57P01).
+func (s *Server) Shutdown(grace time.Duration) {
+	if s.closing.Swap(true) {
+		return
+	}
+	s.mu.Lock()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	// Wake every connection blocked on a read; a busy one notices after
+	// its statement.
+	for nc := range s.raw {
+		nc.SetReadDeadline(time.Now())
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(grace):
+	}
+	s.cfg.Logger.Printf("shutdown: cancelling statements still running after %s", grace)
+	s.stopStmt()
+	select {
+	case <-done:
+		return
+	case <-time.After(10 * time.Second):
+	}
+	s.mu.Lock()
+	for nc := range s.raw {
+		nc.Close()
+	}
+	s.mu.Unlock()
+	<-done
+}
+
+// Addr returns the listening address.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+func (s *Server) handle(nc net.Conn) {
+	be := pgproto3.NewBackend(nc, nc)
+	nc.SetDeadline(time.Now().Add(60 * time.Second)) // startup and authentication
+	var startup *pgproto3.StartupMessage
+	tlsDone := false
+	for startup == nil {
+		msg, err := be.ReceiveStartupMessage()
+		if err != nil {
+			return
+		}
+		switch m := msg.(type) {
+		case *pgproto3.SSLRequest:
+			if s.cfg.TLS == nil || tlsDone {
+				if _, err := nc.Write([]byte{'N'}); err != nil {
+					return
+				}
+				continue
+			}
+			if _, err := nc.Write([]byte{'S'}); err != nil {
+				return
+			}
+			tc := tls.Server(nc, s.cfg.TLS)
+			if err := tc.Handshake(); err != nil {
+				s.cfg.Logger.Printf("TLS handshake with %s failed: %v", nc.RemoteAddr(), err)
+				return
+			}
+			nc = tc
+			be = pgproto3.NewBackend(tc, tc)
+			tlsDone = true
+		case *pgproto3.GSSEncRequest:
+			if _, err := nc.Write([]byte{'N'}); err != nil {
+				return
+			}
+		case *pgproto3.CancelRequest:
+			s.cancelRequest(m.ProcessID, m.SecretKey)
+			return
+		case *pgproto3.StartupMessage:
+			startup = m
+		}
+	}
+	if s.closing.Load() {
+		be.Send(fatal("57P03", "the database system is shutting down"))
+		be.Flush()
+		return
+	}
+	c, err := s.startup(nc, be, startup)
+	if err != nil || c == nil {
+		return
+	}
+	nc.SetDeadline(time.Time{})
+	if s.closing.Load() {
+		nc.SetReadDeadline(time.Now())
+	}
+	defer s.endConn(c)
+	err = c.loop(s.stmtCtx)
+	if s.closing.Load() {
+		c.be.Send(fatal("57P01", "terminating connection due to administrator command"))
+		c.be.Flush()
+	} else if err != nil {
+		var lost errConnLost
+		if !errors.As(err, &lost) {
+			c.be.Send(fatal("08P01", err.Error()))
+			c.be.Flush()
+		}
+	}
+}
+
+// startup authenticates the user and opens the session.
+func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupMessage) (*conn, error) {
+	user := strings.ToLower(strings.TrimSpace(m.Parameters["user"]))
+	if user == "" {
+		be.Send(fatal("28000", "no user name given"))
+		be.Flush()
+		return nil, errors.New("no user")
+	}
+	var unrecognised []string
+	for k := range m.Parameters {
+		if strings.HasPrefix(k, "_pq_.") {
+			unrecognised = append(unrecognised, k)
+		}
+	}
+	if m.ProtocolVersion != pgproto3.ProtocolVersionNumber || len(unrecognised) > 0 {
+		be.Send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unrecognised})
+	}
+	u, err := s.authenticate(nc, be, user)
+	if err != nil {
+		return nil, err
+	}
+	// The database name selects the project. As in PostgreSQL it defaults
+	// to the user name; that, and "postgres", fall back to the project
+	// "default" when no project of that name exists.
+	db := strings.ToLower(strings.TrimSpace(m.Parameters["database"]))
+	if db == "" {
+		db = user
+	}
+	w := s.cfg.Warehouse
+	if !w.Engine.HasProject(db) && !catalog.IsPublicProject(db) && (db == user || db == "postgres") {
+		db = "default"
+	}
+	if !w.Engine.HasProject(db) && !u.Admin {
+		be.Send(fatal("3D000", fmt.Sprintf("project %q does not exist", db)))
+		be.Flush()
+		return nil, errors.New("no project")
+	}
+	s.mu.Lock()
+	n := len(s.conns)
+	s.mu.Unlock()
+	if n >= s.cfg.MaxConnections {
+		be.Send(fatal("53300", "too many connections"))
+		be.Flush()
+		return nil, errors.New("too many connections")
+	}
+	sess, err := w.NewSession(context.Background(), session.SessionOptions{
+		User: u.Name, Admin: u.Admin, Project: db, Guard: s.cfg.Guard, CreateProject: u.Admin,
+	})
+	if err != nil {
+		be.Send(fatal("3D000", err.Error()))
+		be.Flush()
+		return nil, err
+	}
+	secret := make([]byte, 4)
+	rand.Read(secret)
+	c := &conn{srv: s, nc: nc, be: be, sess: sess, user: u.Name, secret: secret, tm: pgtype.NewMap(),
+		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I'}
+	c.params = s.defaultSettings(u.Name, u.Admin)
+	if v := m.Parameters["application_name"]; v != "" {
+		c.params["application_name"] = v
+	}
+	s.mu.Lock()
+	for {
+		s.nextPID++
+		if s.nextPID == 0 {
+			s.nextPID = 1
+		}
+		if _, used := s.conns[s.nextPID]; !used {
+			break
+		}
+	}
+	c.pid = s.nextPID
+	s.conns[c.pid] = c
+	s.mu.Unlock()
+
+	be.Send(&pgproto3.AuthenticationOk{})
+	for name, v := range c.params {
+		if reportedSettings[name] {
+			be.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
+		}
+	}
+	be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: secret})
+	if err := c.ready(); err != nil {
+		s.endConn(c)
+		return nil, err
+	}
+	s.cfg.Logger.Printf("connection %d: user %s, project %s, from %s", c.pid, u.Name, db, nc.RemoteAddr())
+	return c, nil
+}
+
+func (s *Server) endConn(c *conn) {
+	s.mu.Lock()
+	if s.conns[c.pid] == c {
+		delete(s.conns, c.pid)
+	}
+	s.mu.Unlock()
+	s.cfg.Guard.Forget(c.sess)
+	c.sess.Close()
+}
+
+// authenticate runs SCRAM-SHA-256. Unknown users go through the same
+// exchange (with a stable fake salt) and fail the same way; every failure
+// is answered no sooner than AuthFailDelay after the login began and is
+// logged with the user name and address (never the password).
+func (s *Server) authenticate(nc net.Conn, be *pgproto3.Backend, user string) (*access.User, error) {
+	start := time.Now()
+	sn, err := s.cfg.Guard.Store().Snapshot(context.Background())
+	if err != nil {
+		be.Send(fatal("XX000", "user store unavailable"))
+		be.Flush()
+		return nil, err
+	}
+	u := sn.User(user)
+	var x *access.ServerExchange
+	if u != nil {
+		v, err := access.ParseVerifier(u.Verifier)
+		if err != nil {
+			u = nil
+		} else {
+			x = access.NewServerExchange(v)
+		}
+	}
+	if x == nil {
+		x = access.NewFakeExchange(s.fakeKey, user)
+	}
+	fail := func(reason string) (*access.User, error) {
+		s.cfg.Logger.Printf("login failed for user %q from %s: %s", user, nc.RemoteAddr(), reason)
+		if d := s.cfg.AuthFailDelay - time.Since(start); d > 0 {
+			time.Sleep(d)
+		}
+		be.Send(fatal("28P01", fmt.Sprintf("password authentication failed for user %q", user)))
+		be.Flush()
+		return nil, errors.New("authentication failed")
+	}
+	be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{access.Mechanism}})
+	if err := be.Flush(); err != nil {
+		return nil, err
+	}
+	if err := be.SetAuthType(pgproto3.AuthTypeSASL); err != nil {
+		return nil, err
+	}
+	msg, err := be.Receive()
+	if err != nil {
+		s.cfg.Logger.Printf("login for user %q from %s abandoned before a password was sent", user, nc.RemoteAddr())
+		return nil, err
+	}
+	init, ok := msg.(*pgproto3.SASLInitialResponse)
+	if !ok {
+		return fail(fmt.Sprintf("expected a SASL response, got %T", msg))
+	}
+	if init.AuthMechanism != access.Mechanism {
+		return fail("unsupported SASL mechanism " + init.AuthMechanism)
+	}
+	first, err := x.First(init.Data)
+	if err != nil {
+		return fail(err.Error())
+	}
+	be.Send(&pgproto3.AuthenticationSASLContinue{Data: first})
+	if err := be.Flush(); err != nil {
+		return nil, err
+	}
+	if err := be.SetAuthType(pgproto3.AuthTypeSASLContinue); err != nil {
+		return nil, err
+	}
+	msg, err = be.Receive()
+	if err != nil {
+		return nil, err
+	}
+	resp, ok := msg.(*pgproto3.SASLResponse)
+	if !ok {
+		return fail(fmt.Sprintf("expected a SASL response, got %T", msg))
+	}
+	final, err := x.Final(resp.Data)
+	if err != nil {
+		if u == nil {
+			return fail("no such user")
+		}
+		return fail(err.Error())
+	}
+	be.Send(&pgproto3.AuthenticationSASLFinal{Data: final})
+	return u, nil
+}
+
+// cancelRequest cancels the statement running on a connection, if the
+// secret matches.
+func (s *Server) cancelRequest(pid uint32, secret []byte) {
+	s.mu.Lock()
+	c := s.conns[pid]
+	s.mu.Unlock()
+	if c == nil || subtle.ConstantTimeCompare(c.secret, secret) != 1 {
+		return
+	}
+	s.cfg.Logger.Printf("connection %d: cancel request", pid)
+	c.cancel()
+}
+
+// Sessions returns the number of open sessions.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
