@@ -63,7 +63,9 @@ func parseCopy(text string) (cs *copyStmt, ok bool, err error) {
 		}
 		return "", false
 	}
-	isOp := func(j int, op string) bool { return j < len(toks) && toks[j].Kind == parser.TokOp && toks[j].Text == op }
+	isOp := func(j int, op string) bool {
+		return j < len(toks) && toks[j].Kind == parser.TokOp && toks[j].Text == op
+	}
 	isKw := func(j int, kw string) bool {
 		return j < len(toks) && toks[j].Kind == parser.TokIdent && strings.EqualFold(toks[j].Text, kw)
 	}
