@@ -59,7 +59,7 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 	}
 	m, err := parseModel(obj.Data)
 	if err != nil {
-		return nil, fmt.Errorf("model file %s: %w", obj.Location, err)
+		return nil, fmt.Errorf("model file %s: %w", objstore.RedactLocation(obj.Location), err)
 	}
 	if n := m.NumFeatures(); n != len(spec.inputs) {
 		return nil, fmt.Errorf("model file %s has %d features but INPUT declares %d columns", obj.Location, n, len(spec.inputs))
@@ -72,7 +72,8 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 	case mt == catalog.TypeRegressor && m.IsClassification():
 		return nil, fmt.Errorf("model file %s has objective %s, which is a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_CLASSIFIER'", obj.Location, obj2)
 	}
-	src := obj.Location
+	// A presigned http(s) URL carries its signature in the query: keep it out of the catalog.
+	src := objstore.RedactLocation(obj.Location)
 	if obj.ETag != "" {
 		src += " (etag " + obj.ETag + ")"
 	}
