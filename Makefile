@@ -48,3 +48,12 @@ bench-sql: build
 fixtures:
 	./scripts/ensure-python-xgboost.sh
 	/usr/bin/python3 internal/xgboost/testdata/gen.py
+
+# Runs every fuzz target for FUZZTIME each (seed corpora run in make test).
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$(go list ./internal/...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
