@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -20,6 +21,7 @@ import (
 type conn struct {
 	srv    *Server
 	nc     net.Conn
+	rd     *peekReader
 	be     *pgproto3.Backend
 	sess   *session.Session
 	user   string
@@ -44,6 +46,7 @@ type prepared struct {
 	nparams   int
 	paramOIDs []uint32
 	described bool
+	inferred  bool     // unspecified parameter types asked from DuckDB
 	rows      bool     // returns rows (when described)
 	fields    []column // result columns (when described)
 }
@@ -86,12 +89,42 @@ func (c *conn) exec(ctx context.Context, text string) (*session.Result, error) {
 		c.runCancel, c.busy = nil, false
 		c.mu.Unlock()
 	}()
+	stopWatch := c.watchDisconnect(cancel)
 	res, err := c.sess.Exec(ctx, text)
+	stopWatch()
 	if err != nil && ctx.Err() != nil {
 		err = &cancelError{err}
 	}
 	c.noteTx(text, err)
 	return res, err
+}
+
+// watchDisconnect cancels the running statement if the client closes the
+// connection meanwhile (as pgx does when a query's context ends). The
+// returned function stops watching; it must be called before reading again.
+func (c *conn) watchDisconnect(cancel context.CancelFunc) func() {
+	if c.rd == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := c.rd.peek()
+		var ne net.Error
+		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+			c.srv.cfg.Logger.Printf("connection %d: client went away during a statement; cancelling it", c.pid)
+			cancel()
+		}
+	}()
+	return func() {
+		c.nc.SetReadDeadline(time.Now())
+		<-done
+		c.srv.mu.Lock()
+		if !c.srv.closing.Load() {
+			c.nc.SetReadDeadline(time.Time{})
+		}
+		c.srv.mu.Unlock()
+	}
 }
 
 // cancelError marks an error caused by a cancel request or shutdown.
@@ -450,6 +483,10 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if len(m.Parameters) != ps.nparams {
 		return pgErr("08P01", fmt.Sprintf("bind message supplies %d parameters, but prepared statement %q requires %d", len(m.Parameters), m.PreparedStatement, ps.nparams))
 	}
+	if !ps.described && !ps.inferred {
+		ps.inferred = true
+		c.inferParamTypes(ps)
+	}
 	lits := make([]string, len(m.Parameters))
 	for i, v := range m.Parameters {
 		lit, err := literal(c.tm, ps.paramOIDs[i], formatFor(m.ParameterFormatCodes, i), v)
@@ -475,6 +512,38 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	c.portals[m.DestinationPortal] = p
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
+}
+
+// inferParamTypes asks DuckDB the types of parameters the client left
+// unspecified (OID 0), as PostgreSQL resolves "unknown" parameters, so that
+// their text values become literals of the right type (a bytea's \x... hex
+// text, for one, must not be read as a DuckDB string).
+func (c *conn) inferParamTypes(ps *prepared) {
+	zero := false
+	for _, o := range ps.paramOIDs {
+		zero = zero || o == oidUnspecified
+	}
+	if !zero {
+		return
+	}
+	neutral, err := parser.RewriteSQL(ps.text, func(call *parser.InferenceCall) (string, error) {
+		if len(call.Args) == 0 {
+			return "NULL", nil
+		}
+		return "row(" + strings.Join(call.Args, ", ") + ")", nil
+	})
+	if err != nil {
+		return
+	}
+	shape, err := prepareShape(c.sess.Conn(), neutral)
+	if err != nil {
+		return
+	}
+	for i := range ps.paramOIDs {
+		if ps.paramOIDs[i] == oidUnspecified && i < len(shape.paramTypes) {
+			ps.paramOIDs[i] = oidForDuckType(shape.paramTypes[i])
+		}
+	}
 }
 
 func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {

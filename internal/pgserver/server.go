@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -65,6 +66,7 @@ type Server struct {
 	closing  atomic.Bool
 	ln       net.Listener
 	wg       sync.WaitGroup
+	sessMu   sync.Mutex
 	stmtCtx  context.Context
 	stopStmt context.CancelFunc
 }
@@ -182,7 +184,8 @@ func (s *Server) Addr() net.Addr {
 }
 
 func (s *Server) handle(nc net.Conn) {
-	be := pgproto3.NewBackend(nc, nc)
+	rd := &peekReader{r: nc}
+	be := pgproto3.NewBackend(rd, nc)
 	nc.SetDeadline(time.Now().Add(60 * time.Second)) // startup and authentication
 	var startup *pgproto3.StartupMessage
 	tlsDone := false
@@ -208,7 +211,8 @@ func (s *Server) handle(nc net.Conn) {
 				return
 			}
 			nc = tc
-			be = pgproto3.NewBackend(tc, tc)
+			rd = &peekReader{r: tc}
+			be = pgproto3.NewBackend(rd, tc)
 			tlsDone = true
 		case *pgproto3.GSSEncRequest:
 			if _, err := nc.Write([]byte{'N'}); err != nil {
@@ -227,6 +231,9 @@ func (s *Server) handle(nc net.Conn) {
 		return
 	}
 	c, err := s.startup(nc, be, startup)
+	if c != nil {
+		c.rd = rd
+	}
 	if err != nil || c == nil {
 		return
 	}
@@ -293,7 +300,7 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 		be.Flush()
 		return nil, errors.New("too many connections")
 	}
-	sess, err := w.NewSession(context.Background(), session.SessionOptions{
+	sess, err := s.newSession(session.SessionOptions{
 		User: u.Name, Admin: u.Admin, Project: db, Guard: s.cfg.Guard, CreateProject: u.Admin,
 	})
 	if err != nil {
@@ -336,6 +343,27 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 	}
 	s.cfg.Logger.Printf("connection %d: user %s, project %s, from %s", c.pid, u.Name, db, nc.RemoteAddr())
 	return c, nil
+}
+
+// newSession opens a session. Sessions are opened one at a time (a new
+// session registers DuckDB functions, which conflicts with a concurrent
+// registration), with a few retries for conflicts with other catalog writes.
+func (s *Server) newSession(o session.SessionOptions) (*session.Session, error) {
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var sess *session.Session
+		sess, err = s.cfg.Warehouse.NewSession(context.Background(), o)
+		if err == nil {
+			return sess, nil
+		}
+		if !strings.Contains(err.Error(), "UDF") && !strings.Contains(err.Error(), "onflict") {
+			return nil, err
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	return nil, err
 }
 
 func (s *Server) endConn(c *conn) {
@@ -449,4 +477,36 @@ func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// peekReader sits between the connection and the protocol decoder so that,
+// while a statement runs, the server can notice a client that went away
+// (a read returning EOF) and cancel its statement, without losing a byte of
+// what the client may have sent meanwhile.
+type peekReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if len(p.buf) > 0 {
+		n := copy(b, p.buf)
+		p.buf = p.buf[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// peek blocks until one byte arrives (kept for Read) or the read fails.
+func (p *peekReader) peek() error {
+	if len(p.buf) > 0 {
+		return nil
+	}
+	var one [1]byte
+	n, err := p.r.Read(one[:])
+	if n > 0 {
+		p.buf = append(p.buf, one[0])
+		return nil
+	}
+	return err
 }
