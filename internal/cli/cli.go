@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/chzyer/readline"
 	"golang.org/x/term"
@@ -85,7 +86,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer sess.Close()
 	sess.Warnings = stderr
 
-	r := &runner{sess: sess, out: stdout, errw: stderr, format: *format, goOn: *goOn}
+	r := &runner{sess: sess, out: stdout, errw: stderr, format: *format, goOn: *goOn, progress: isTerminal(stderr)}
 	switch {
 	case len(commands) > 0 || *file != "":
 		for _, c := range commands {
@@ -128,6 +129,41 @@ type runner struct {
 	format string
 	goOn   bool
 	failed bool
+	// progress reports rows scored by long inference statements on stderr
+	// (only when stderr is a terminal).
+	progress bool
+}
+
+// showProgress prints, after two seconds and then twice a second, how many
+// rows the running statement's inference calls have finished. The returned
+// function stops it and clears the line.
+func (r *runner) showProgress() func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		shown := false
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(r.errw, "\r\033[K")
+				}
+				return
+			case <-tick.C:
+				rows, funcs := r.sess.Progress()
+				if funcs == "" || time.Since(start) < 2*time.Second {
+					continue
+				}
+				shown = true
+				fmt.Fprintf(r.errw, "\r\033[K%s: %d rows done (%.0fs)", funcs, rows, time.Since(start).Seconds())
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // runScript runs every statement of a script; it returns false when the run must stop.
@@ -148,7 +184,12 @@ func (r *runner) runScript(ctx context.Context, script, file string) bool {
 }
 
 func (r *runner) runOne(ctx context.Context, stmt string) bool {
+	stop := func() {}
+	if r.progress {
+		stop = r.showProgress()
+	}
 	res, err := r.sess.Exec(ctx, stmt)
+	stop()
 	if err != nil {
 		r.report(err)
 		return false
@@ -174,8 +215,8 @@ func (r *runner) print(res *session.Result) {
 	}
 }
 
-func isTerminal(in io.Reader) bool {
-	f, ok := in.(*os.File)
+func isTerminal(x any) bool {
+	f, ok := x.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -211,6 +211,7 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 	if err := p.PredictRows(feats, n, out); err != nil {
 		return err
 	}
+	b.Rows.Add(int64(n))
 	if !f.classifier {
 		// The float32 prediction in shortest round-trip form.
 		if sw, ok := newStringWriter(state.GetResultVector()); ok {

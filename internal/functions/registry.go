@@ -31,6 +31,9 @@ type Binding struct {
 	// Remote is set for AI_* calls.
 	Remote *RemoteCall
 
+	// Rows counts the rows this call has finished, for progress reports.
+	Rows atomic.Int64
+
 	mu   sync.Mutex
 	call *boundCall // AI_* argument roles, set when the call is checked
 }

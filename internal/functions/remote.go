@@ -356,6 +356,7 @@ func (f *remoteFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSta
 	results := make([]any, len(reqs))
 	rc := c.b.Remote
 	err = rc.Client.RunBatch(ctx, len(reqs), func(ctx context.Context, i int) error {
+		defer b.Rows.Add(1)
 		if reqs[i].skip {
 			return nil
 		}

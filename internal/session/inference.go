@@ -18,6 +18,7 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 	var handles []string
 	var bindings []*functions.Binding
 	cleanup := func() {
+		s.setRunning(nil)
 		for _, h := range handles {
 			s.w.Functions.Release(h)
 		}
@@ -43,7 +44,31 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		cleanup()
 		return "", func() {}, err
 	}
+	s.setRunning(bindings)
 	return q, cleanup, nil
+}
+
+// Progress reports how many rows the running statement's inference calls
+// have finished, and the functions involved ("" when none runs).
+func (s *Session) Progress() (rows int64, funcs string) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	seen := map[string]bool{}
+	var names []string
+	for _, b := range s.running {
+		rows += b.Rows.Load()
+		if !seen[b.Func] {
+			seen[b.Func] = true
+			names = append(names, b.Func)
+		}
+	}
+	return rows, strings.Join(names, ", ")
+}
+
+func (s *Session) setRunning(b []*functions.Binding) {
+	s.runMu.Lock()
+	s.running = b
+	s.runMu.Unlock()
 }
 
 func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*functions.Binding, error) {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -96,6 +97,8 @@ type Session struct {
 	guard    Guard
 	settings map[string]string
 	queryID  string // of the running statement
+	runMu    sync.Mutex
+	running  []*functions.Binding // inference calls of the running statement
 	// Warnings receives messages about problems that do not fail a statement.
 	Warnings io.Writer
 }
