@@ -55,7 +55,7 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 	b := &Binding{Func: "ML_PREDICT", Model: &catalog.Model{Project: "p", Schema: "s", Name: "m", ModelType: catalog.TypeRegressor},
 		Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: sumPredictor{5}}
 	h := reg.Bind(b)
-	args := []string{"i * 0.5", "i", "CAST(i AS FLOAT) / 4", "i % 2 = 0", "CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(-i AS INT) END"}
+	args := []string{"i * 0.5::DOUBLE", "i", "CAST(i AS FLOAT) / 4", "i % 2 = 0", "CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(-i AS INT) END"}
 	q := "SELECT count(*), sum(CAST(" + PredictCall(b, h, args) + " AS DOUBLE)) FROM range(5000) t(i)"
 	var n int
 	var got float64
