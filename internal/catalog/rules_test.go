@@ -1,0 +1,120 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormalizeType(t *testing.T) {
+	cases := []struct{ in, want, err string }{
+		{"bigint", "BIGINT", ""},
+		{"Integer", "INT", ""},
+		{"decimal", "DECIMAL(10,0)", ""},
+		{"DECIMAL( 12 , 3 )", "DECIMAL(12,3)", ""},
+		{"varchar(20)", "VARCHAR(20)", ""},
+		{"char(255)", "CHAR(255)", ""},
+		{"char(256)", "", "CHAR(n) needs 1 <= n <= 255"},
+		{"varchar", "", "VARCHAR(n) needs"},
+		{"decimal(39,1)", "", "DECIMAL(p,s) needs"},
+		{"decimal(5,6)", "", "DECIMAL(p,s) needs"},
+		{"ARRAY<INT>", "", "must be primitive types"},
+		{"map<string,int>", "", "must be primitive types"},
+		{"STRUCT<a:INT>", "", "must be primitive types"},
+		{"bigint(3)", "", "takes no parameters"},
+		{"text", "", "unknown type text"},
+	}
+	for _, c := range cases {
+		got, err := NormalizeType(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("NormalizeType(%q) error %v, want %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("NormalizeType(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestValidateNames(t *testing.T) {
+	ok := []string{"m", "Model_1", strings.Repeat("a", 256)}
+	for _, n := range ok {
+		if err := ValidateObjectName("model", n); err != nil {
+			t.Errorf("%q: %v", n, err)
+		}
+	}
+	bad := map[string]string{"": "is empty", "1m": "must start with a letter", "_m": "must start with a letter",
+		"a-b": "contains '-'", "模型": "must start with a letter", strings.Repeat("a", 257): "257 bytes"}
+	for n, want := range bad {
+		if err := ValidateObjectName("model", n); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", n, err, want)
+		}
+	}
+	if err := ValidateVersionName("DEFAULT_Version"); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("default_version accepted: %v", err)
+	}
+	cols, err := ValidateColumns([]Column{{"价格", "double"}, {"f_1", "int"}})
+	if err != nil || cols[0].Type != "DOUBLE" || cols[1].Type != "INT" {
+		t.Errorf("CJK column: %v %v", cols, err)
+	}
+	if _, err := ValidateColumns([]Column{{"a", "int"}, {"A", "int"}}); err == nil {
+		t.Error("duplicate column accepted")
+	}
+}
+
+func TestResolveOptions(t *testing.T) {
+	remote := []OptionEntry{{"model_source_type", "remote"}, {"MODEL_TYPE", "llm"}, {"TASKS", "Chat"},
+		{"PAI_EAS_MODEL_NAME", "m"}, {"PAI_EAS_SERVICE_NAME", "s"}, {"ENDPOINT", "https://h"}, {"APIKEY", "k"}, {"PAI_EAS_SYNC_MODE", "TRUE"}}
+	got, err := ResolveOptions(remote, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[OptSourceType] != "REMOTE" || got[OptModelType] != "LLM" || got[OptTasks] != "chat" || got[OptSyncMode] != "true" || got[OptSyncTimeout] != "5000" {
+		t.Fatalf("normalised options: %v", got)
+	}
+	// ADD VERSION inherits the types and may not change them.
+	m := &Model{Name: "m", SourceType: SourceRemote, ModelType: TypeLLM}
+	if got, err := ResolveOptions(remote[2:], m, false); err != nil || got[OptSourceType] != "REMOTE" {
+		t.Fatalf("inherit: %v %v", got, err)
+	}
+	if _, err := ResolveOptions(append([]OptionEntry{{"MODEL_TYPE", "MLLM"}}, remote[2:]...), m, false); err == nil {
+		t.Fatal("MODEL_TYPE change accepted")
+	}
+	// The OpenAI flavour needs no service name and no key.
+	oai := []OptionEntry{{"MODEL_SOURCE_TYPE", "REMOTE"}, {"MODEL_TYPE", "LLM"}, {"TASKS", "chat"}, {"PAI_EAS_MODEL_NAME", "llama3"},
+		{"ENDPOINT", "http://127.0.0.1:11434/v1"}, {"PAI_EAS_SYNC_MODE", "true"}, {"API_FLAVOR", "openai"}}
+	if _, err := ResolveOptions(oai, nil, false); err != nil {
+		t.Fatalf("openai flavour: %v", err)
+	}
+	bad := append(append([]OptionEntry{}, oai...), OptionEntry{"MAX_CONCURRENCY", "0"})
+	if _, err := ResolveOptions(bad, nil, false); err == nil {
+		t.Fatal("MAX_CONCURRENCY 0 accepted")
+	}
+	imp := []OptionEntry{{"MODEL_SOURCE_TYPE", "IMPORT"}, {"MODEL_TYPE", "BOOSTED_TREE_REGRESSOR"}, {"LOCATION", "file:///m.json"}}
+	if _, err := ResolveOptions(imp, nil, true); err != nil {
+		t.Fatalf("local import without ROLEARN: %v", err)
+	}
+	imp[2].Value = "s3://b/m.json"
+	if _, err := ResolveOptions(imp, nil, true); err == nil || !strings.Contains(err.Error(), "ROLEARN is required") {
+		t.Fatalf("s3 import without ROLEARN: %v", err)
+	}
+}
+
+func TestNearestAndLike(t *testing.T) {
+	if got := nearest("ENDPIONT", []string{"ENDPOINT", "APIKEY"}); got != "ENDPOINT" {
+		t.Errorf("nearest = %q", got)
+	}
+	if got := nearest("COMPLETELY_DIFFERENT", []string{"ENDPOINT", "APIKEY"}); got != "" {
+		t.Errorf("nearest of a non-typo = %q", got)
+	}
+	cases := []struct {
+		pat, s string
+		want   bool
+	}{{"%", "x", true}, {"test%", "Test_model", true}, {"t_st", "test", true}, {"t\\_st", "t_st", true}, {"t\\_st", "test", false}, {"%qwen%", "Qwen3-8B", true}, {"a%b", "ac", false}}
+	for _, c := range cases {
+		if got := LikeMatch(c.pat, c.s); got != c.want {
+			t.Errorf("LikeMatch(%q, %q) = %v", c.pat, c.s, got)
+		}
+	}
+}
