@@ -172,7 +172,7 @@ func (r *runner) runScript(ctx context.Context, script, file string) bool {
 	// those run first, as they would in a statement-by-statement client.
 	pieces, splitErr := parser.Split(script)
 	for _, p := range pieces {
-		if !r.runOne(ctx, p.Text) && !r.goOn {
+		if !r.runOne(ctx, p) && !r.goOn {
 			return false
 		}
 	}
@@ -183,7 +183,8 @@ func (r *runner) runScript(ctx context.Context, script, file string) bool {
 	return true
 }
 
-func (r *runner) runOne(ctx context.Context, stmt string) bool {
+func (r *runner) runOne(ctx context.Context, p parser.Piece) bool {
+	stmt := p.Text
 	stop := func() {}
 	if r.progress {
 		stop = r.showProgress()
@@ -191,6 +192,13 @@ func (r *runner) runOne(ctx context.Context, stmt string) bool {
 	res, err := r.sess.Exec(ctx, stmt)
 	stop()
 	if err != nil {
+		// Syntax errors name the line and column in the whole script.
+		var se *parser.SyntaxError
+		if errors.As(err, &se) {
+			moved := *se
+			moved.Pos = p.ScriptPos(se.Pos)
+			err = &moved
+		}
 		r.report(err)
 		return false
 	}

@@ -221,8 +221,14 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 		if err != nil {
 			return nil, err
 		}
+		_, before, _ := s.w.Catalog.GetModel(ctx, ref)
 		if _, err := s.w.Catalog.DropVersion(ctx, ref, st.Version, st.IfExists); err != nil {
 			return nil, err
+		}
+		for _, v := range before {
+			if strings.EqualFold(v.Name, st.Version) {
+				s.w.Models.Evict(v.Artifact)
+			}
 		}
 		return ok(), nil
 	case *parser.SetDefaultVersion:
@@ -239,8 +245,14 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 		if err != nil {
 			return nil, err
 		}
+		_, before, _ := s.w.Catalog.GetModel(ctx, ref)
 		if _, err := s.w.Catalog.DropModel(ctx, ref, st.IfExists); err != nil {
 			return nil, err
+		}
+		// Parsed models of dropped versions leave the cache (running
+		// statements keep theirs until they end).
+		for _, v := range before {
+			s.w.Models.Evict(v.Artifact)
 		}
 		return ok(), nil
 	case *parser.ShowModels:

@@ -1,0 +1,105 @@
+package session
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelsql/modelsql/internal/fakellm"
+)
+
+func open(t *testing.T) *Session {
+	t.Helper()
+	ctx := context.Background()
+	w, err := OpenWarehouse(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	s, err := w.NewSession(ctx, SessionOptions{CreateProject: true, Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func exec(t *testing.T, s *Session, q string) *Result {
+	t.Helper()
+	r, err := s.Exec(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return r
+}
+
+func irisPath() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "examples", "iris_classifier.json")
+}
+
+// Parsed models are cached once used and leave the cache with their version.
+func TestModelCacheFollowsVersions(t *testing.T) {
+	s := open(t)
+	create := `CREATE MODEL iris WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://` + irisPath() + `')`
+	exec(t, s, create)
+	exec(t, s, "SELECT ML_PREDICT(iris, v1, 1, 2, 3, 4)")
+	if s.w.Models.Len() != 1 {
+		t.Fatalf("cache holds %d models after a prediction", s.w.Models.Len())
+	}
+	exec(t, s, "DROP MODEL iris")
+	if s.w.Models.Len() != 0 || s.w.Models.Bytes() != 0 {
+		t.Fatalf("cache holds %d models (%d bytes) after DROP MODEL", s.w.Models.Len(), s.w.Models.Bytes())
+	}
+	if got, err := s.w.Catalog.ArtifactHashes(context.Background()); err != nil || len(got) != 0 {
+		t.Fatalf("stored files after DROP MODEL: %v %v", got, err)
+	}
+}
+
+// Cancelling a statement cancels its requests at once.
+func TestCancelStopsRemoteCalls(t *testing.T) {
+	srv := fakellm.NewServer(fakellm.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	s := open(t)
+	exec(t, s, `CREATE MODEL g WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='REMOTE', MODEL_TYPE='LLM', TASKS='chat', PAI_EAS_MODEL_NAME='m',
+		PAI_EAS_SERVICE_NAME='s', ENDPOINT='`+hs.URL+`', APIKEY='k', PAI_EAS_SYNC_MODE='true', PAI_EAS_SYNC_REQUEST_TIMEOUT='60000')`)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := s.Exec(ctx, "SELECT AI_GENERATE(g, v1, 'wait [[fake:hang]] ' || i) FROM range(40) t(i)")
+	if err == nil || !strings.Contains(err.Error(), "cancel") {
+		t.Fatalf("cancelled statement: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("cancel took %s", d)
+	}
+	// The session still works.
+	if r := exec(t, s, "SELECT 1"); len(r.Rows) != 1 {
+		t.Fatal("session unusable after cancel")
+	}
+}
+
+func TestUseAndSettings(t *testing.T) {
+	s := open(t)
+	if _, err := s.Exec(context.Background(), "USE nosuch"); err == nil {
+		t.Fatal("USE of a missing project")
+	}
+	exec(t, s, "SET odps.sql.ai.embedding.dimension = 256")
+	if s.Setting("odps.sql.ai.embedding.dimension") != "256" {
+		t.Fatal("setting not kept")
+	}
+	if _, err := s.Exec(context.Background(), "SET modelsql.ai.on_error = 'sometimes'"); err == nil {
+		t.Fatal("bad on_error accepted")
+	}
+	exec(t, s, "SET threads = 1") // a DuckDB setting passes through
+	r := exec(t, s, "SELECT current_setting('threads')")
+	if r.Rows[0][0] != int64(1) {
+		t.Fatalf("threads = %v", r.Rows[0][0])
+	}
+}
