@@ -610,6 +610,9 @@ func (g *Guard) grant(ctx context.Context, s *session.Session, x *parser.Grant, 
 		}
 		m, _, err := s.Warehouse().Catalog.GetModel(ctx, ref)
 		if err != nil {
+			if !add && strings.Contains(err.Error(), "does not exist") {
+				return nil // dropped: its grants went with it
+			}
 			return err
 		}
 		object, owner = modelKey(ref), m.Owner
@@ -626,6 +629,9 @@ func (g *Guard) grant(ctx context.Context, s *session.Session, x *parser.Grant, 
 		z := &analyzer{ctx: ctx, conn: s.Conn(), a: &analysis{}}
 		ref, ok := z.resolveObject(want)
 		if !ok {
+			if !add {
+				return nil // dropped: its grants went with it
+			}
 			return fmt.Errorf("table %s does not exist", strings.Join(x.Object.Parts, "."))
 		}
 		if c := strings.ToLower(ref.Catalog); c == "temp" || c == "system" || c == "memory" || c == sys {
@@ -653,11 +659,11 @@ func (g *Guard) grant(ctx context.Context, s *session.Session, x *parser.Grant, 
 		err = g.store.RemoveGrants(ctx, gs)
 	}
 	if err == nil {
-		verb := "granted"
+		verb, prep := "granted", "to"
 		if !add {
-			verb = "revoked"
+			verb, prep = "revoked", "from"
 		}
-		g.logger.Printf("user %s %s %s on %s %s to %s %s", u.Name, verb, strings.Join(x.Privileges, ","), strings.ToLower(x.ObjectKind), object, strings.ToLower(x.PrincipalKind), normName(x.Principal))
+		g.logger.Printf("user %s %s %s on %s %s %s %s %s", u.Name, verb, strings.Join(x.Privileges, ","), strings.ToLower(x.ObjectKind), object, prep, strings.ToLower(x.PrincipalKind), normName(x.Principal))
 	}
 	return err
 }

@@ -305,6 +305,7 @@ func (s *Store) SetAdmin(ctx context.Context, name string, admin bool) error {
 func (s *Store) DropUser(ctx context.Context, name string) (bool, error) {
 	name = normName(name)
 	var dropped bool
+	defer s.changed()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.users WHERE name = ?`, name)
 		if err != nil {
@@ -338,6 +339,7 @@ func (s *Store) CreateRole(ctx context.Context, name string) error {
 func (s *Store) DropRole(ctx context.Context, name string) (bool, error) {
 	name = normName(name)
 	var dropped bool
+	defer s.changed()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.roles WHERE name = ?`, name)
 		if err != nil {
