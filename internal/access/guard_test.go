@@ -145,8 +145,8 @@ func TestPrivilegeMatrix(t *testing.T) {
 	cases := []struct {
 		grant string // GRANT ... TO USER bob (and REVOKE after)
 		stmt  string
-		deny  string            // expected in the refusal
-		state string            // admin query whose answer must not change on refusal
+		deny  string           // expected in the refusal
+		state string           // admin query whose answer must not change on refusal
 		after func(*testing.T) // extra check after success
 	}{
 		{"CreateTable ON PROJECT default", "CREATE TABLE bt (x INTEGER)", "lacks CreateTable on project default",
