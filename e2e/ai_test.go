@@ -217,6 +217,7 @@ func TestAIPlanningErrors(t *testing.T) {
 		{`SELECT AI_GENERATE(gen, v9, 'x')`, "version v9 of model default.default.gen does not exist"},
 		{`SELECT AI_GENERATE(vl, v1, 'https://x/y.jpg', 'p', 'SMELL')`, "type must be 'IMAGE', 'AUDIO' or 'VIDEO'"},
 		{`SELECT ML_PREDICT(gen, v1, 1)`, "ML_PREDICT needs a BOOSTED_TREE"},
+		{`SELECT AI_GENERATE(bigdata_public_modelset.default.` + "`Qwen3-VL-8B-Instruct`" + `, v1, from_hex('89504E47'), 'describe')`, "declares no BINARY input"},
 	}
 	for _, c := range cases {
 		r := run(t, "", "--data", f.data, "-c", c.q)

@@ -181,6 +181,9 @@ func bindRemote(b *Binding, types []string, args []constArg) (*boundCall, error)
 			if !(c.dataIsBinary || isText(types[0])) || !isText(types[1]) {
 				return nil, bad()
 			}
+			if c.dataIsBinary && !declaresBinary(b.Version.Inputs) {
+				return nil, fmt.Errorf("AI_GENERATE: model %s version %s declares no BINARY input; as in MaxCompute, sending image bytes needs a version created with INPUT(<name> BINARY, ...)", b.Model.Ref(), b.Version.Name)
+			}
 			switch n {
 			case 3:
 				// The fifth SQL argument is type for URL data, model_parameters for bytes,
@@ -267,6 +270,15 @@ func bindRemote(b *Binding, types []string, args []constArg) (*boundCall, error)
 		}
 	}
 	return c, nil
+}
+
+func declaresBinary(cols []catalog.Column) bool {
+	for _, c := range cols {
+		if c.Type == "BINARY" {
+			return true
+		}
+	}
+	return false
 }
 
 func checkLabels(fn string, labels []string) error {
