@@ -453,6 +453,11 @@ func (b *builder) addTree() error {
 			if seg < 0 || size <= 0 || seg > int64(len(t.categories)) || size > int64(len(t.categories))-seg {
 				return where("node %d: category segment [%d, %d+%d) is outside categories (%d entries)", c, seg, seg, size, len(t.categories))
 			}
+			// XGBoost lays the segments out one after another; overlapping
+			// segments would let a small file expand into a large model.
+			if k > 0 && seg < t.catSegments[k-1]+t.catSizes[k-1] {
+				return where("node %d: category segment [%d, %d+%d) overlaps the previous one", c, seg, seg, size)
+			}
 			t.catOf[c] = int32(k)
 		}
 	}
@@ -622,7 +627,7 @@ func (b *builder) finish() (*Model, error) {
 
 	numClass := max(b.numClass, 0)
 	numTarget := max(b.numTarget, 1)
-	if numClass > 1<<20 || numTarget > 1<<20 {
+	if numClass > 1<<16 || numTarget > 1<<16 {
 		return nil, fmt.Errorf("xgboost: num_class %d / num_target %d is too large", numClass, numTarget)
 	}
 	m.numClass = int(numClass)
@@ -660,6 +665,9 @@ func (b *builder) finish() (*Model, error) {
 		switch {
 		case len(b.linear) == 0:
 			// XGBoost initialises an empty model to zeros.
+			if want > 1<<24 {
+				return nil, fmt.Errorf("xgboost: gblinear has no weights and (num_feature %d + 1) * %d groups is too large to initialise", nf, m.nGroups)
+			}
 			b.linear = make([]float32, want)
 		case int64(len(b.linear)) != want:
 			return nil, fmt.Errorf("xgboost: gblinear has %d weights, want (num_feature %d + 1) * %d groups = %d", len(b.linear), nf, m.nGroups, want)

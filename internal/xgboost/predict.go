@@ -60,7 +60,7 @@ func (m *Model) Predict(features []float32, nrows int, out []float32, opt Predic
 	if err != nil {
 		return err
 	}
-	s := m.getScratch()
+	s := m.getScratch(nrows)
 	defer scratchPool.Put(s)
 	w := m.OutputWidth(opt)
 	nf := m.numFeature
@@ -101,7 +101,7 @@ func (m *Model) PredictParallel(features []float32, nrows int, out []float32, op
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := m.getScratch()
+			s := m.getScratch(r1 - r0)
 			defer scratchPool.Put(s)
 			for r := r0; r < r1; r += blockRows {
 				nb := min(blockRows, r1-r)
@@ -138,12 +138,15 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-func (m *Model) getScratch() *scratch {
+// getScratch returns working memory for blocks of up to min(nrows, blockRows)
+// rows.
+func (m *Model) getScratch(nrows int) *scratch {
 	s := scratchPool.Get().(*scratch)
-	if n := blockRows * 2 * m.numFeature; cap(s.buf) < n {
+	rows := min(nrows, blockRows)
+	if n := rows * 2 * m.numFeature; cap(s.buf) < n {
 		s.buf = make([]float32, n)
 	}
-	if n := blockRows * m.nGroups; cap(s.acc) < n {
+	if n := rows * m.nGroups; cap(s.acc) < n {
 		s.acc = make([]float32, n)
 	}
 	if cap(s.out) < m.nGroups {
