@@ -218,8 +218,8 @@ func shape(text string, res *session.Result) *outcome {
 	if len(kws) > 0 {
 		kw = kws[0]
 	}
-	if !rowsKeywords[kw] && len(res.Columns) == 1 && res.Columns[0] == "Count" && len(res.Rows) == 0 {
-		out.tag = commandTag(kws) // DDL: DuckDB answers with an empty Count column
+	if !rowsKeywords[kw] && len(res.Columns) == 1 && (res.Columns[0] == "Count" || res.Columns[0] == "Success") && len(res.Rows) == 0 {
+		out.tag = commandTag(kws) // DDL, transactions: DuckDB answers with an empty Count or Success column
 		return out
 	}
 	if n, ok := dmlCount(kw, res); ok {

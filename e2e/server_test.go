@@ -1,0 +1,535 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// server is one `modelsql serve` process.
+type server struct {
+	t      *testing.T
+	data   string
+	port   int
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	logs   bytes.Buffer
+	exited chan error
+}
+
+func (s *server) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.Write(p)
+}
+
+func (s *server) log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.String()
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// addUser creates a user with the CLI (password on stdin).
+func addUser(t *testing.T, data, name, pw string, admin bool) {
+	t.Helper()
+	args := []string{"user", "add", name, "--data", data}
+	if admin {
+		args = []string{"user", "add", "--admin", name, "--data", data}
+	}
+	r := run(t, pw+"\n", args...)
+	if r.code != 0 {
+		t.Fatalf("user add %s: %s", name, r.stderr)
+	}
+}
+
+// serve starts the server on data and waits until it accepts connections.
+func serve(t *testing.T, data string, extra ...string) *server {
+	t.Helper()
+	s := &server{t: t, data: data, port: freePort(t), exited: make(chan error, 1)}
+	args := append([]string{"serve", "--data", data, "--listen", fmt.Sprintf("127.0.0.1:%d", s.port), "--threads", "2"}, extra...)
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Stdout, s.cmd.Stderr = s, s
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.exited <- s.cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port))
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-s.exited:
+			t.Fatalf("serve exited: %v\n%s", err, s.log())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start:\n%s", s.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+// stop sends SIGTERM and waits for the process.
+func (s *server) stop() error {
+	if s.cmd.ProcessState != nil {
+		return nil
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.exited:
+		s.exited <- err
+		return err
+	case <-time.After(60 * time.Second):
+		s.cmd.Process.Kill()
+		return fmt.Errorf("server did not stop")
+	}
+}
+
+func (s *server) url(user, pw, db string) string {
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", user, pw, s.port, db)
+}
+
+type psqlResult struct {
+	out, err string
+	code     int
+}
+
+// psql runs psql with the given connection settings; extraEnv may add
+// PGSSLMODE and the like.
+func (s *server) psql(t *testing.T, user, pw, db string, extraEnv []string, args ...string) psqlResult {
+	t.Helper()
+	cmd := exec.Command("psql", append([]string{"-X", "-v", "ON_ERROR_STOP=1"}, args...)...)
+	cmd.Env = append(os.Environ(), "PGHOST=127.0.0.1", fmt.Sprintf("PGPORT=%d", s.port), "PGUSER="+user,
+		"PGPASSWORD="+pw, "PGDATABASE="+db, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=20")
+	cmd.Env = append(cmd.Env, extraEnv...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("psql: %v", err)
+	}
+	return psqlResult{out.String(), errb.String(), code}
+}
+
+func requirePsql(t *testing.T) {
+	if _, err := exec.LookPath("psql"); err != nil {
+		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
+			t.Fatal("psql is not installed (scripts/deps.d/30-server.sh installs it)")
+		}
+		t.Skip("psql is not installed")
+	}
+}
+
+func requirePsycopg2(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import psycopg2").Run(); err != nil {
+		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
+			t.Fatal("psycopg2 is not installed (scripts/deps.d/30-server.sh installs it)")
+		}
+		t.Skip("psycopg2 is not installed")
+	}
+}
+
+func osUserName() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return strings.ToLower(u.Username)
+	}
+	return "modelsql"
+}
+
+func TestServeNeedsAUser(t *testing.T) {
+	r := run(t, "", "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0")
+	if r.code != 1 || !strings.Contains(r.stderr, "modelsql user add --admin NAME") {
+		t.Fatalf("serve without users: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestServerPsql(t *testing.T) {
+	requirePsql(t)
+	data := t.TempDir()
+	addUser(t, data, "admin", "s3cret-admin", true)
+	s := serve(t, data)
+	r := s.psql(t, "admin", "s3cret-admin", "default", nil, "-A", "-t", "-c", "SELECT 40 + 2", "-c", "SELECT version()")
+	if r.code != 0 || !strings.HasPrefix(r.out, "42\nPostgreSQL 15.0") {
+		t.Fatalf("psql: %d %q %s", r.code, r.out, r.err)
+	}
+	// A wrong password, an unknown user: refused after the delay, logged without the password.
+	for _, u := range []string{"admin", "mallory"} {
+		start := time.Now()
+		r = s.psql(t, u, "not-the-password", "default", nil, "-c", "SELECT 1")
+		if r.code == 0 || !strings.Contains(r.err, `password authentication failed for user "`+u+`"`) {
+			t.Errorf("wrong password for %s: %d %s", u, r.code, r.err)
+		}
+		if d := time.Since(start); d < time.Second {
+			t.Errorf("failed login answered after %s", d)
+		}
+	}
+	if l := s.log(); !strings.Contains(l, `login failed for user "mallory"`) || strings.Contains(l, "not-the-password") || strings.Contains(l, "s3cret-admin") {
+		t.Errorf("server log:\n%s", l)
+	}
+	// Users over SQL; several statements in one query string; \copy both ways.
+	csvFile := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(csvFile, []byte("id,name\n1,\"one, with comma\"\n2,\n3,\"\"\n"), 0o644)
+	outFile := filepath.Join(t.TempDir(), "out.csv")
+	r = s.psql(t, "admin", "s3cret-admin", "default", nil, "-A", "-t",
+		"-c", "CREATE USER bob PASSWORD 'bob''s pw'; CREATE TABLE people (id INTEGER, name VARCHAR)",
+		"-c", `\copy people FROM '`+csvFile+`' WITH (FORMAT csv, HEADER true)`,
+		"-c", "SELECT count(*), count(name), count(*) FILTER (WHERE name = '') FROM people",
+		"-c", `\copy (SELECT * FROM people ORDER BY id) TO '`+outFile+`' WITH (FORMAT csv)`)
+	if r.code != 0 || !strings.Contains(r.out, "COPY 3\n3|2|1\n") {
+		t.Fatalf("psql session: %d %q %s", r.code, r.out, r.err)
+	}
+	if b, _ := os.ReadFile(outFile); string(b) != "1,\"one, with comma\"\n2,\n3,\"\"\n" {
+		t.Errorf("\\copy out: %q", b)
+	}
+	// bob is refused, with the privilege and the object named, until granted.
+	r = s.psql(t, "bob", "bob's pw", "default", nil, "-c", "SELECT * FROM people")
+	if r.code == 0 || !strings.Contains(r.err, "permission denied: user bob lacks Select on table default.default.people") {
+		t.Errorf("bob without Select: %d %s", r.code, r.err)
+	}
+	r = s.psql(t, "bob", "bob's pw", "default", nil, "-c", `\copy people FROM '`+csvFile+`' WITH (FORMAT csv, HEADER true)`)
+	if r.code == 0 || !strings.Contains(r.err, "lacks Update on table default.default.people") {
+		t.Errorf("bob's \\copy without Update: %d %s", r.code, r.err)
+	}
+	s.psql(t, "admin", "s3cret-admin", "default", nil, "-c", "GRANT Select, Update ON TABLE people TO USER bob")
+	r = s.psql(t, "bob", "bob's pw", "default", nil, "-A", "-t", "-c", `\copy people FROM '`+csvFile+`' WITH (FORMAT csv, HEADER true)`, "-c", "SELECT count(*) FROM people")
+	if r.code != 0 || !strings.HasSuffix(r.out, "6\n") {
+		t.Errorf("bob with Select, Update: %d %q %s", r.code, r.out, r.err)
+	}
+	// Cancel: psql sends a cancel request on SIGINT.
+	cmd := exec.Command("psql", "-X", "-c", "SELECT count(*) FROM range(10000000000)")
+	cmd.Env = append(os.Environ(), "PGHOST=127.0.0.1", fmt.Sprintf("PGPORT=%d", s.port), "PGUSER=admin", "PGPASSWORD=s3cret-admin", "PGDATABASE=default", "PGSSLMODE=disable")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		if !strings.Contains(errb.String(), "canceling statement due to user request") {
+			t.Errorf("psql after cancel: %s", errb.String())
+		}
+		if d := time.Since(start); d > 15*time.Second {
+			t.Errorf("cancel took %s", d)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("cancel had no effect")
+	}
+}
+
+func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return certFile, keyFile
+}
+
+func TestServerTLS(t *testing.T) {
+	requirePsql(t)
+	data := t.TempDir()
+	addUser(t, data, "admin", "pw", true)
+	cert, key := writeSelfSigned(t, t.TempDir())
+	s := serve(t, data, "--tls-cert", cert, "--tls-key", key)
+	r := s.psql(t, "admin", "pw", "default", []string{"PGSSLMODE=verify-ca", "PGSSLROOTCERT=" + cert}, "-c", `\conninfo`, "-A", "-t", "-c", "SELECT 1")
+	if r.code != 0 || !strings.Contains(r.out, "SSL connection (protocol: TLSv1.3") || !strings.HasSuffix(r.out, "1\n") {
+		t.Fatalf("psql over TLS: %d %q %s", r.code, r.out, r.err)
+	}
+	// pgx too.
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, fmt.Sprintf("postgres://admin:pw@127.0.0.1:%d/default?sslmode=require", s.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT $1::INTEGER + 1", 41).Scan(&n); err != nil || n != 42 {
+		t.Errorf("pgx over TLS: %d %v", n, err)
+	}
+	c.Close(ctx)
+}
+
+// normalize hides what legitimately differs between two runs: times.
+var timeRE = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
+
+func normalize(s string) string {
+	s = timeRE.ReplaceAllString(s, "<time>")
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+// TestServerModelStatementsMatchEmbedded runs the documented model
+// statements embedded (modelsql -c) and over the wire (psql), and compares.
+func TestServerModelStatementsMatchEmbedded(t *testing.T) {
+	requirePsql(t)
+	owner := osUserName() // embedded mode's user is the OS user; the server's admin gets the same name
+	setupStmts := []string{
+		importStmt("iris", "v1"),
+		"ALTER MODEL iris ADD VERSION v2 INPUT(f1 DOUBLE, f2 DOUBLE, f3 DOUBLE, f4 DOUBLE) OPTIONS(LOCATION='file://" + irisModel() + "') COMMENT 'second'",
+		"ALTER MODEL iris SET DEFAULT_VERSION v2",
+		"CREATE MODEL rm WITH VERSION v1 OPTIONS(" + remoteOpts + ") COMMENT 'remote'",
+		"CREATE MODEL gone WITH VERSION v1 OPTIONS(" + remoteOpts + ")",
+		"DROP MODEL gone",
+		"ALTER MODEL iris DROP VERSION v1",
+	}
+	queries := []string{
+		"SHOW MODELS",
+		"SHOW MODELS LIKE 'ir%'",
+		"SHOW VERSIONS FOR MODEL iris",
+		"DESC MODEL iris",
+		"DESC MODEL rm",
+		"SELECT p.label, round(p.probs[1], 6) AS p0 FROM (SELECT ML_PREDICT(iris, DEFAULT_VERSION, 5.1, 3.5, 1.4, 0.2) AS p)",
+		"SELECT ML_PREDICT(iris, v2, 6.7, 3.0, 5.2, 2.3).label AS label",
+	}
+	embedded := t.TempDir()
+	sql(t, embedded, setupStmts...)
+	var want []string
+	for _, q := range queries {
+		r := run(t, "", "--data", embedded, "--format", "csv", "-c", q)
+		if r.code != 0 {
+			t.Fatalf("embedded %s: %s", q, r.stderr)
+		}
+		want = append(want, normalize(r.stdout))
+	}
+
+	data := t.TempDir()
+	addUser(t, data, owner, "pw", true)
+	s := serve(t, data)
+	for _, st := range setupStmts {
+		if r := s.psql(t, owner, "pw", "default", nil, "-c", st); r.code != 0 {
+			t.Fatalf("over the wire %s: %s", st, r.err)
+		}
+	}
+	for i, q := range queries {
+		r := s.psql(t, owner, "pw", "default", nil, "--csv", "-c", q)
+		if r.code != 0 {
+			t.Fatalf("over the wire %s: %s", q, r.err)
+		}
+		got := normalize(r.out)
+		// psql prints booleans as t/f.
+		got = strings.NewReplacer(",t,", ",true,", ",f,", ",false,").Replace(got)
+		if got != want[i] {
+			t.Errorf("%s:\nembedded:\n%s\nserver:\n%s", q, want[i], got)
+		}
+	}
+	// The ML_PREDICT struct reaches clients as JSON text.
+	r := s.psql(t, owner, "pw", "default", nil, "-A", "-t", "-c", "SELECT ML_PREDICT(iris, DEFAULT_VERSION, 5.1, 3.5, 1.4, 0.2)")
+	var p struct {
+		Label string    `json:"label"`
+		Probs []float64 `json:"probs"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.out)), &p); err != nil || p.Label == "" || len(p.Probs) != 3 {
+		t.Errorf("ML_PREDICT as JSON: %q %v", r.out, err)
+	}
+}
+
+const psycopgScript = `
+import json, sys, threading, time, datetime, decimal
+import psycopg2, psycopg2.errors, psycopg2.extensions
+
+port = int(sys.argv[1]); cert = sys.argv[2]; tls_port = int(sys.argv[3])
+out = {}
+def dsn(user, pw, port=port, **kw):
+    d = dict(host="127.0.0.1", port=port, user=user, password=pw, dbname="default", sslmode="disable")
+    d.update(kw)
+    return d
+
+try:
+    psycopg2.connect(**dsn("admin", "wrong"))
+    out["wrong_password"] = "connected"
+except psycopg2.OperationalError as e:
+    out["wrong_password"] = str(e).strip().splitlines()[-1]
+
+conn = psycopg2.connect(**dsn("admin", "py-pw"))
+conn.autocommit = True
+cur = conn.cursor()
+cur.execute("CREATE TABLE py (id INTEGER, name VARCHAR, score DOUBLE, day DATE, amount DECIMAL(10,2))")
+rows = [(1, "O'Brien; DROP TABLE py; --", 1.5, datetime.date(2024, 2, 29), decimal.Decimal("12.34")),
+        (2, None, None, None, None)]
+cur.executemany("INSERT INTO py VALUES (%s, %s, %s, %s, %s)", rows)
+cur.execute("SELECT id, name, score, day, amount FROM py WHERE id = %s", (1,))
+r = cur.fetchone()
+out["row"] = [r[0], r[1], r[2], r[3].isoformat(), str(r[4])]
+cur.execute("SELECT count(*) FROM py WHERE name IS NULL")
+out["nulls"] = cur.fetchone()[0]
+
+import io
+cur.copy_expert("COPY py (id, name) FROM STDIN WITH (FORMAT csv)", io.StringIO('10,"a,b"\n11,x\n'))
+cur.copy_from(io.StringIO("12\ttabbed\\tvalue\n13\t\\N\n"), "py", columns=("id", "name"))
+buf = io.StringIO()
+cur.copy_expert("COPY (SELECT id, name FROM py WHERE id >= 10 ORDER BY id) TO STDOUT WITH (FORMAT csv)", buf)
+out["copy_out"] = buf.getvalue()
+
+cur.execute("SHOW MODELS")
+out["show_models_columns"] = [d[0] for d in cur.description]
+
+# Cancel a long query from another thread.
+def cancel_later():
+    time.sleep(1.0)
+    conn.cancel()
+threading.Thread(target=cancel_later).start()
+t0 = time.time()
+try:
+    cur.execute("SELECT count(*) FROM range(10000000000)")
+    out["cancel"] = "finished"
+except psycopg2.errors.QueryCanceled as e:
+    out["cancel"] = "canceled"
+out["cancel_seconds"] = time.time() - t0
+cur.execute("SELECT 1")
+out["after_cancel"] = cur.fetchone()[0]
+
+# Transactions (psycopg2's default: BEGIN implicitly).
+conn.autocommit = False
+cur.execute("INSERT INTO py (id) VALUES (100)")
+conn.rollback()
+cur.execute("SELECT count(*) FROM py WHERE id = 100")
+out["rolled_back"] = cur.fetchone()[0]
+conn.rollback()
+
+tconn = psycopg2.connect(**dsn("admin", "py-pw", port=tls_port, sslmode="verify-ca", sslrootcert=cert))
+tcur = tconn.cursor()
+tcur.execute("SELECT %s::VARCHAR", ("tls",))
+out["tls"] = tcur.fetchone()[0]
+out["tls_ssl_in_use"] = tconn.info.ssl_in_use
+print(json.dumps(out))
+`
+
+func TestServerPsycopg2(t *testing.T) {
+	requirePsycopg2(t)
+	data := t.TempDir()
+	addUser(t, data, "admin", "py-pw", true)
+	s := serve(t, data)
+	tlsData := t.TempDir()
+	addUser(t, tlsData, "admin", "py-pw", true)
+	cert, key := writeSelfSigned(t, t.TempDir())
+	ts := serve(t, tlsData, "--tls-cert", cert, "--tls-key", key)
+	script := filepath.Join(t.TempDir(), "client.py")
+	os.WriteFile(script, []byte(psycopgScript), 0o644)
+	cmd := exec.Command("/usr/bin/python3", script, fmt.Sprint(s.port), cert, fmt.Sprint(ts.port))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("psycopg2 client: %v\n%s\nserver:\n%s", err, errb.String(), s.log())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("client output %q: %v", out.String(), err)
+	}
+	check := func(key string, want any) {
+		if fmt.Sprint(got[key]) != fmt.Sprint(want) {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+	if w, _ := got["wrong_password"].(string); !strings.HasSuffix(w, `FATAL:  password authentication failed for user "admin"`) {
+		t.Errorf("wrong password: %q", w)
+	}
+	check("row", []any{1, "O'Brien; DROP TABLE py; --", 1.5, "2024-02-29", "12.34"})
+	check("nulls", 1)
+	check("copy_out", "10,\"a,b\"\n11,x\n12,tabbed\tvalue\n13,\n")
+	check("show_models_columns", []any{"ModelName", "Owner", "SourceType", "ModelType", "DefaultVersion", "CreateTime", "LastModifiedTime", "Comment"})
+	check("cancel", "canceled")
+	check("after_cancel", 1)
+	check("rolled_back", 0)
+	check("tls", "tls")
+	check("tls_ssl_in_use", true)
+	if sec, _ := got["cancel_seconds"].(float64); sec > 15 {
+		t.Errorf("cancel took %.1fs", sec)
+	}
+}
+
+// TestServerSigterm: SIGTERM lets a running statement finish and commit;
+// nothing committed is lost across the restart.
+func TestServerSigterm(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	addUser(t, data, "admin", "pw", true)
+	s := serve(t, data, "--shutdown-grace", "60s")
+	c, err := pgx.Connect(ctx, s.url("admin", "pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "CREATE TABLE kept AS SELECT range AS i FROM range(1000)"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Exec(ctx, "CREATE TABLE slow AS SELECT count(*) AS n FROM range(1500000000)")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the slow statement ended before SIGTERM (%v): make it slower", err)
+	default:
+	}
+	if err := s.stop(); err != nil {
+		t.Fatalf("server exit: %v\n%s", err, s.log())
+	}
+	if err := <-done; err != nil {
+		t.Errorf("statement running at SIGTERM: %v", err)
+	}
+	if !strings.Contains(s.log(), "shutting down") || !strings.Contains(s.log(), "stopped") {
+		t.Errorf("log:\n%s", s.log())
+	}
+	rows := csvRows(t, data, "SELECT (SELECT count(*) FROM kept), (SELECT n FROM slow)")
+	if len(rows) != 1 || rows[0][0] != "1000" || rows[0][1] != "1500000000" {
+		t.Errorf("after restart: %v", rows)
+	}
+}
