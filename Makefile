@@ -57,3 +57,10 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# modelsql's XGBoost runtime vs XGBoost 1.7.4 inplace_predict (1 and 2
+# threads, outputs checked bit for bit), plus load time and memory of a
+# ~100 MB JSON model. Models are cached in ~/.cache/modelsql-xgbench.
+bench-xgboost:
+	./scripts/ensure-python-xgboost.sh
+	GO=$(GO) /usr/bin/python3 internal/xgboost/bench/bench.py
