@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,6 +27,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/modelsql/modelsql/internal/fakellm"
 )
 
 // server is one `modelsql serve` process.
@@ -531,5 +535,255 @@ func TestServerSigterm(t *testing.T) {
 	rows := csvRows(t, data, "SELECT (SELECT count(*) FROM kept), (SELECT n FROM slow)")
 	if len(rows) != 1 || rows[0][0] != "1000" || rows[0][1] != "1500000000" {
 		t.Errorf("after restart: %v", rows)
+	}
+}
+
+// rssKB reads a process's resident set (and peak) from /proc.
+func rssKB(pid int) (cur, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var v int64
+		if strings.HasPrefix(line, "VmRSS:") {
+			fmt.Sscanf(strings.TrimPrefix(line, "VmRSS:"), "%d", &v)
+			cur = v
+		} else if strings.HasPrefix(line, "VmHWM:") {
+			fmt.Sscanf(strings.TrimPrefix(line, "VmHWM:"), "%d", &v)
+			peak = v
+		}
+	}
+	return cur, peak
+}
+
+// TestBenchServer is `make bench-server`: 32 concurrent pgx clients, each
+// signed in as one of four non-administrator users (so every statement goes
+// through the privilege checks), run a fixed mix of statements against
+// `modelsql serve` on loopback: model DDL (CREATE MODEL, ADD VERSION, SET
+// DEFAULT_VERSION, DROP MODEL), SHOW MODELS, DESC MODEL, ML_PREDICT over
+// 1,000 rows, AI_GENERATE against the test LLM server (20 ms per request),
+// parameterised queries and INSERTs. It reports statements/s, latencies per
+// kind, errors and the server's memory, and checks that no write was lost.
+// Write-write conflicts between concurrent transactions are expected
+// (DuckDB's optimistic concurrency): they are counted and retried.
+func TestBenchServer(t *testing.T) {
+	if os.Getenv("MODELSQL_BENCH_SERVER") == "" {
+		t.Skip("benchmark; run with make bench-server")
+	}
+	const clients, perClient = 32, 60
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+
+	llm := fakellm.NewServer(fakellm.Options{Latency: 20 * time.Millisecond})
+	hs := httptest.NewServer(llm)
+	defer hs.Close()
+	remote := fmt.Sprintf(`OPTIONS(MODEL_SOURCE_TYPE='REMOTE', MODEL_TYPE='LLM', TASKS='text-generation',
+		PAI_EAS_MODEL_NAME='m', PAI_EAS_SERVICE_NAME='s', ENDPOINT='%s', APIKEY='k', PAI_EAS_SYNC_MODE='true')`, hs.URL)
+
+	data := t.TempDir()
+	addUser(t, data, "admin", "admin-pw", true)
+	s := serve(t, data, "--shutdown-grace", "30s")
+	admin, err := pgx.Connect(ctx, s.url("admin", "admin-pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE facts AS SELECT i AS id, 4.0 + (i % 40) / 10.0 AS f1, 2.0 + (i % 25) / 10.0 AS f2, 1.0 + (i % 60) / 10.0 AS f3, (i % 25) / 10.0 AS f4 FROM range(100000) t(i)",
+		"CREATE TABLE events (client INTEGER, seq INTEGER, note VARCHAR)",
+		importStmt("iris", "v1"),
+		"CREATE MODEL gen WITH VERSION v1 " + remote,
+		"CREATE ROLE bench",
+		"GRANT Select ON TABLE facts TO ROLE bench",
+		"GRANT Select, Update ON TABLE events TO ROLE bench",
+		"GRANT Execute ON MODEL iris TO ROLE bench",
+		"GRANT Execute ON MODEL gen TO ROLE bench",
+		"GRANT Describe ON MODEL iris TO ROLE bench",
+		"GRANT CreateModel, List ON PROJECT default TO ROLE bench",
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for u := 0; u < 4; u++ {
+		for _, q := range []string{fmt.Sprintf("CREATE USER u%d PASSWORD 'pw%d'", u, u), fmt.Sprintf("GRANT ROLE bench TO USER u%d", u)} {
+			if _, err := admin.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
+	admin.Close(ctx)
+
+	type stat struct {
+		n         int
+		durations []time.Duration
+	}
+	var (
+		mu        sync.Mutex
+		stats     = map[string]*stat{}
+		errs      = map[string]int{}
+		conflicts int
+		inserts   int
+		peakRSS   int64
+	)
+	record := func(kind string, d time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		st := stats[kind]
+		if st == nil {
+			st = &stat{}
+			stats[kind] = st
+		}
+		st.n++
+		st.durations = append(st.durations, d)
+		if err != nil {
+			errs[kind+": "+strings.SplitN(err.Error(), "\n", 2)[0]]++
+		}
+	}
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			cur, _ := rssKB(s.cmd.Process.Pid)
+			mu.Lock()
+			peakRSS = max(peakRSS, cur)
+			mu.Unlock()
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	_, rssBefore := rssKB(s.cmd.Process.Pid)
+
+	// isConflict: DuckDB's optimistic concurrency control refused a
+	// concurrent write; the statement changed nothing and is retried.
+	isConflict := func(err error) bool {
+		return err != nil && (strings.Contains(err.Error(), "onflict") || strings.Contains(err.Error(), "TransactionContext"))
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			u := c % 4
+			conn, err := pgx.Connect(ctx, s.url(fmt.Sprintf("u%d", u), fmt.Sprintf("pw%d", u), "default"))
+			if err != nil {
+				record("connect", 0, err)
+				return
+			}
+			defer conn.Close(ctx)
+			exec := func(kind, q string, args ...any) {
+				for attempt := 0; ; attempt++ {
+					t0 := time.Now()
+					rows, err := conn.Query(ctx, q, args...)
+					if err == nil {
+						for rows.Next() {
+						}
+						rows.Close()
+						err = rows.Err()
+					}
+					if isConflict(err) && attempt < 5 {
+						mu.Lock()
+						conflicts++
+						mu.Unlock()
+						time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+						continue
+					}
+					record(kind, time.Since(t0), err)
+					if err == nil && kind == "insert" {
+						mu.Lock()
+						inserts++
+						mu.Unlock()
+					}
+					return
+				}
+			}
+			model := fmt.Sprintf("m_%d", c)
+			for j := 0; j < perClient; j++ {
+				switch j % 12 {
+				case 0:
+					exec("create model", "CREATE MODEL "+model+" WITH VERSION v1 "+remote)
+				case 1:
+					exec("alter model", "ALTER MODEL "+model+" ADD VERSION v2 "+remote)
+				case 2:
+					exec("alter model", "ALTER MODEL "+model+" SET DEFAULT_VERSION v2")
+				case 3:
+					exec("show models", "SHOW MODELS")
+				case 4:
+					exec("desc model", "DESC MODEL iris")
+				case 5:
+					exec("ml_predict", "SELECT count(*), avg(p.probs[1]) FROM (SELECT ML_PREDICT(iris, DEFAULT_VERSION, f1, f2, f3, f4) AS p FROM facts WHERE id % 100 = $1)", j%100)
+				case 6:
+					exec("ai_generate", "SELECT AI_GENERATE(gen, v1, 'client ' || $1::VARCHAR || ' prompt ' || i) FROM range(4) t(i)", fmt.Sprint(c*1000+j))
+				case 7, 9:
+					exec("insert", "INSERT INTO events VALUES ($1, $2, $3)", c, j, fmt.Sprintf("client %d says %q", c, "hi"))
+				case 8:
+					exec("query", "SELECT count(*), sum(f1) FROM facts WHERE f2 > $1 AND id < $2", 2.5, 50000)
+				case 10:
+					exec("drop model", "DROP MODEL "+model)
+				case 11:
+					exec("query", "SELECT client, count(*) FROM events GROUP BY client ORDER BY client")
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stopSampling)
+	<-sampled
+	cur, hwm := rssKB(s.cmd.Process.Pid)
+
+	total := 0
+	fmt.Printf("server bench: %d clients x %d statements, %s\n", clients, perClient, elapsed.Round(time.Millisecond))
+	var kinds []string
+	for k := range stats {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		st := stats[k]
+		total += st.n
+		sort.Slice(st.durations, func(i, j int) bool { return st.durations[i] < st.durations[j] })
+		p := func(q float64) time.Duration { return st.durations[int(q*float64(len(st.durations)-1))] }
+		fmt.Printf("  %-12s n=%4d p50=%7.1fms p95=%7.1fms max=%7.1fms\n", k, st.n,
+			float64(p(0.5).Microseconds())/1000, float64(p(0.95).Microseconds())/1000, float64(p(1).Microseconds())/1000)
+	}
+	fmt.Printf("statements=%d elapsed=%.2fs statements/s=%.1f conflicts_retried=%d errors=%d\n", total, elapsed.Seconds(), float64(total)/elapsed.Seconds(), conflicts, len(errs))
+	fmt.Printf("server RSS: before=%d MiB peak_sampled=%d MiB end=%d MiB high_water=%d MiB; LLM requests=%d\n",
+		rssBefore/1024, peakRSS/1024, cur/1024, hwm/1024, llm.Stats().Requests)
+	for e, n := range errs {
+		t.Errorf("%d× %s", n, e)
+	}
+	if total != clients*perClient {
+		t.Errorf("%d statements ran, want %d", total, clients*perClient)
+	}
+	// No lost writes.
+	check, err := pgx.Connect(context.Background(), s.url("admin", "admin-pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close(context.Background())
+	var events, models int
+	check.QueryRow(context.Background(), "SELECT count(*) FROM events").Scan(&events)
+	if events != inserts || events != clients*perClient/6 {
+		t.Errorf("events: %d rows, %d inserts acknowledged, want %d", events, inserts, clients*perClient/6)
+	}
+	rows, err := check.Query(context.Background(), "SHOW MODELS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		models++
+	}
+	rows.Close()
+	if models != 2 {
+		t.Errorf("%d models left, want 2 (iris, gen)", models)
+	}
+	if hwm > 4<<20 {
+		t.Errorf("server peak RSS %d MiB", hwm/1024)
 	}
 }

@@ -76,20 +76,6 @@ func (a *analysis) deny(format string, args ...any) {
 	}
 }
 
-// neutralCall replaces an inference call by an expression over the same
-// arguments, so that DuckDB can plan the statement (the guard checks the
-// model itself through CheckModel when the session binds the call).
-func neutralCall(c *parser.InferenceCall) (string, error) {
-	if len(c.Args) == 0 {
-		return "NULL", nil
-	}
-	parts := make([]string, len(c.Args))
-	for i, a := range c.Args {
-		parts[i] = "(" + a + ")"
-	}
-	return "row(" + strings.Join(parts, ", ") + ")", nil
-}
-
 // errMulti refuses a text holding several statements.
 var errMulti = errors.New("send one statement at a time")
 

@@ -220,19 +220,26 @@ func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, 
 	if !u.Admin && strings.Contains(strings.ToLower(text), strings.ToLower(sys)) {
 		return deniedf("the system catalog %s is reserved to administrators", sys)
 	}
-	rewritten, err := parser.RewriteSQL(text, neutralCall)
+	if u.Admin && !needsRecord(text) {
+		return nil
+	}
+	// Plan exactly what the session will run: inference calls bound to
+	// their models (which checks Execute on each).
+	rewritten, release, err := s.BindInference(ctx, text)
 	if err != nil {
+		if u.Admin {
+			return nil // the session reports it
+		}
 		return err
 	}
+	defer release()
 	if u.Admin {
 		// Administrators are not checked, but new, dropped and renamed
 		// tables are recorded; a statement that cannot be analysed is
 		// simply not recorded.
-		if needsRecord(rewritten) {
-			if a, err := analyzeText(ctx, s.Conn(), rewritten, 0); err == nil {
-				g.noteCreates(ctx, s, a)
-				st.a = a
-			}
+		if a, err := analyzeText(ctx, s.Conn(), rewritten, 0); err == nil {
+			g.noteCreates(ctx, s, a)
+			st.a = a
 		}
 		return nil
 	}

@@ -181,6 +181,7 @@ func TestPrivilegeMatrix(t *testing.T) {
 		{"Drop ON MODEL m2", "DROP MODEL m2", "lacks Drop on model default.default.m2",
 			"SELECT count(*) FROM __modelsql.main.models WHERE name = 'm2'", nil},
 		{"Execute ON MODEL iris", "SELECT ML_PREDICT(iris, DEFAULT_VERSION, 5.1, 3.5, 1.4, 0.2) AS p", "lacks Execute on model default.default.iris", "SELECT 1", nil},
+		{"Execute ON MODEL iris", "SELECT p.label, p.probs[1] FROM (SELECT ML_PREDICT(iris, v1, 5.1, 3.5, 1.4, 0.2) AS p)", "lacks Execute on model default.default.iris", "SELECT 1", nil},
 		{"All ON MODEL m", "DESC MODEL m", "lacks Describe on model default.default.m", "SELECT 1", nil},
 	}
 	for _, c := range cases {
@@ -195,6 +196,15 @@ func TestPrivilegeMatrix(t *testing.T) {
 		}
 		e.ok(e.admin, "REVOKE "+c.grant+" FROM USER bob")
 	}
+	// Tables read inside inference arguments are checked too.
+	e.ok(e.admin, "GRANT Execute ON MODEL iris TO USER bob")
+	argRead := "SELECT ML_PREDICT(iris, v1, i, i, i, (SELECT max(i) FROM t)).label FROM range(2) r(i)"
+	e.denied(bob, argRead, "lacks Select on table default.default.t")
+	e.ok(e.admin, "GRANT Select ON TABLE t TO USER bob")
+	e.ok(bob, argRead)
+	e.ok(e.admin, "REVOKE Select ON TABLE t FROM USER bob")
+	e.ok(e.admin, "REVOKE Execute ON MODEL iris FROM USER bob")
+
 	// SHOW MODELS lists what bob may list: nothing without grants, the
 	// model he may Describe, everything with List on the project.
 	names := func() string {
@@ -323,7 +333,9 @@ func TestRefusedStatements(t *testing.T) {
 	setup(e)
 	bob := e.session("bob")
 	e.ok(e.admin, "GRANT CreateTable ON PROJECT default TO USER bob")
+	e.ok(e.admin, "GRANT Execute ON MODEL iris TO USER bob")
 	for _, c := range []struct{ stmt, want string }{
+		{"SELECT __modelsql_ml_predict_cls('h1', '', 1)", "system catalog"},
 		// Refused by DuckDB's own lock-down (at bind time) or by the guard.
 		{"SELECT * FROM read_csv('/etc/passwd')", "ermission"},
 		{"SELECT * FROM read_csv(['" + e.allowed + "/f.csv', '/etc/passwd'])", "ermission"},

@@ -421,16 +421,28 @@ func (s *Store) SetTableOwner(ctx context.Context, object, owner string) error {
 // ForgetObject removes the owner record and all grants of a dropped table
 // or model.
 func (s *Store) ForgetObject(ctx context.Context, kind, object string) error {
-	defer s.changed()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if kind == KindTable {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.table_owners WHERE object = ?`, object); err != nil {
+			res, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.table_owners WHERE object = ?`, object)
+			if err != nil {
 				return err
 			}
+			k, _ := res.RowsAffected()
+			n += k
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.grants WHERE object_kind = ? AND object = ?`, kind, object)
-		return err
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.grants WHERE object_kind = ? AND object = ?`, kind, object)
+		if err != nil {
+			return err
+		}
+		k, _ := res.RowsAffected()
+		n += k
+		return nil
 	})
+	if n > 0 || err != nil {
+		s.changed() // only a real change invalidates every session's snapshot
+	}
+	return err
 }
 
 // RenameTable moves the owner record and grants of a renamed table.

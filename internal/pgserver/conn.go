@@ -79,7 +79,12 @@ func (e errConnLost) Error() string { return "connection lost: " + e.err.Error()
 
 // exec runs one statement on the session with a cancellable context.
 func (c *conn) exec(ctx context.Context, text string) (*session.Result, error) {
-	ctx, cancel := context.WithCancel(ctx)
+	var cancel context.CancelFunc
+	if d := parseTimeout(c.params["statement_timeout"]); d > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
 	defer cancel()
 	c.mu.Lock()
 	c.runCancel, c.busy = cancel, true
@@ -93,7 +98,7 @@ func (c *conn) exec(ctx context.Context, text string) (*session.Result, error) {
 	res, err := c.sess.Exec(ctx, text)
 	stopWatch()
 	if err != nil && ctx.Err() != nil {
-		err = &cancelError{err}
+		err = &cancelError{ctx.Err()}
 	}
 	c.noteTx(text, err)
 	return res, err
@@ -127,10 +132,40 @@ func (c *conn) watchDisconnect(cancel context.CancelFunc) func() {
 	}
 }
 
-// cancelError marks an error caused by a cancel request or shutdown.
+// parseTimeout reads statement_timeout: milliseconds, or a number with a
+// unit (ms, s, min, h); 0 means none.
+func parseTimeout(v string) time.Duration {
+	v = strings.TrimSpace(strings.ToLower(v))
+	if v == "" || v == "0" {
+		return 0
+	}
+	unit := time.Millisecond
+	for _, u := range []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"min", time.Minute}, {"s", time.Second}, {"h", time.Hour}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, unit = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.d
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * unit
+}
+
+// cancelError marks an error caused by a cancel request, a statement
+// timeout or shutdown.
 type cancelError struct{ err error }
 
-func (e *cancelError) Error() string { return "canceling statement due to user request" }
+func (e *cancelError) Error() string {
+	if errors.Is(e.err, context.DeadlineExceeded) {
+		return "canceling statement due to statement timeout"
+	}
+	return "canceling statement due to user request"
+}
 func (e *cancelError) Unwrap() error { return e.err }
 
 // cancel interrupts the running statement, if any.
@@ -526,16 +561,12 @@ func (c *conn) inferParamTypes(ps *prepared) {
 	if !zero {
 		return
 	}
-	neutral, err := parser.RewriteSQL(ps.text, func(call *parser.InferenceCall) (string, error) {
-		if len(call.Args) == 0 {
-			return "NULL", nil
-		}
-		return "row(" + strings.Join(call.Args, ", ") + ")", nil
-	})
+	rewritten, release, err := c.sess.BindInference(context.Background(), ps.text)
 	if err != nil {
 		return
 	}
-	shape, err := prepareShape(c.sess.Conn(), neutral)
+	shape, err := prepareShape(c.sess.Conn(), rewritten)
+	release()
 	if err != nil {
 		return
 	}
@@ -621,6 +652,10 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	p, ok := c.portals[m.Portal]
 	if !ok {
 		return pgErr("34000", fmt.Sprintf("portal %q does not exist", m.Portal))
+	}
+	if p.out == nil && strings.TrimSpace(p.text) == "" {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return nil
 	}
 	if p.out == nil {
 		var out *outcome

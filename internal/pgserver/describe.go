@@ -246,18 +246,12 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 	if ps.nparams == 0 && !returnsRows(toks) {
 		return nil
 	}
-	inference := false
-	neutral, err := parser.RewriteSQL(ps.text, func(call *parser.InferenceCall) (string, error) {
-		inference = true
-		if len(call.Args) == 0 {
-			return "NULL", nil
-		}
-		return "row(" + strings.Join(call.Args, ", ") + ")", nil
-	})
+	rewritten, release, err := c.sess.BindInference(ctx, ps.text)
 	if err != nil {
 		return err
 	}
-	shape, err := prepareShape(c.sess.Conn(), neutral)
+	shape, err := prepareShape(c.sess.Conn(), rewritten)
+	release()
 	if err != nil {
 		return err
 	}
@@ -266,28 +260,9 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 			ps.paramOIDs[i] = oidForDuckType(shape.paramTypes[i])
 		}
 	}
-	if !returnsRows(toks) {
-		return nil
-	}
-	ps.rows = true
-	ps.fields = shape.cols
-	if inference {
-		switch strings.ToUpper(toks[0].Text) {
-		case "SELECT", "WITH", "FROM", "VALUES":
-			lits := make([]string, len(ps.paramOIDs))
-			for i, oid := range ps.paramOIDs {
-				lits[i], _ = literal(c.tm, oid, 0, nil)
-			}
-			sub, err := substitute(ps.text, lits)
-			if err != nil {
-				return err
-			}
-			out, err := c.run(ctx, "SELECT * FROM ("+strings.TrimRight(strings.TrimSpace(sub), ";")+") AS describe_q LIMIT 0")
-			if err != nil {
-				return err
-			}
-			ps.fields = out.cols
-		}
+	if returnsRows(toks) {
+		ps.rows = true
+		ps.fields = shape.cols
 	}
 	return nil
 }

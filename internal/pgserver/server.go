@@ -186,6 +186,7 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) handle(nc net.Conn) {
 	rd := &peekReader{r: nc}
 	be := pgproto3.NewBackend(rd, nc)
+	be.SetMaxBodyLen(64 << 10) // until authenticated
 	nc.SetDeadline(time.Now().Add(60 * time.Second)) // startup and authentication
 	var startup *pgproto3.StartupMessage
 	tlsDone := false
@@ -213,6 +214,7 @@ func (s *Server) handle(nc net.Conn) {
 			nc = tc
 			rd = &peekReader{r: tc}
 			be = pgproto3.NewBackend(rd, tc)
+			be.SetMaxBodyLen(64 << 10)
 			tlsDone = true
 		case *pgproto3.GSSEncRequest:
 			if _, err := nc.Write([]byte{'N'}); err != nil {
@@ -237,6 +239,7 @@ func (s *Server) handle(nc net.Conn) {
 	if err != nil || c == nil {
 		return
 	}
+	be.SetMaxBodyLen(1 << 30)
 	nc.SetDeadline(time.Time{})
 	if s.closing.Load() {
 		nc.SetReadDeadline(time.Now())

@@ -516,3 +516,26 @@ func TestShutdownLetsRunningStatementsFinish(t *testing.T) {
 	}
 	_ = runtime.NumGoroutine
 }
+
+func TestStatementTimeoutAndEmptyQuery(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := context.Background()
+	c := ts.connect(t, "admin", "admin-pw")
+	mustExec(t, c, "SET statement_timeout = '300ms'")
+	start := time.Now()
+	_, err := c.Exec(ctx, "SELECT count(*) FROM range(10000000000)")
+	if pgCode(err) != "57014" || !strings.Contains(err.Error(), "statement timeout") || time.Since(start) > 15*time.Second {
+		t.Errorf("statement_timeout: %v after %s", err, time.Since(start))
+	}
+	mustExec(t, c, "RESET statement_timeout")
+	var s string
+	if err := c.QueryRow(ctx, "SHOW statement_timeout").Scan(&s); err != nil || s != "0" {
+		t.Errorf("SHOW statement_timeout: %q %v", s, err)
+	}
+	if _, err := c.Exec(ctx, ""); err != nil {
+		t.Errorf("empty query: %v", err)
+	}
+	if _, err := c.Exec(ctx, ";"); err != nil {
+		t.Errorf("lone semicolon: %v", err)
+	}
+}

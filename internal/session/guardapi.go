@@ -13,3 +13,12 @@ import (
 func (s *Session) ResolveModel(ctx context.Context, n parser.Name) (catalog.Ref, error) {
 	return s.resolveModel(ctx, n)
 }
+
+// BindInference rewrites a statement exactly as the session will run it:
+// inference calls become calls of the registered functions, bound to the
+// model versions they resolve to now (checking Execute through the Guard).
+// The Guard plans the result to see the tables the statement really uses;
+// the server describes result types with it. Call release when done.
+func (s *Session) BindInference(ctx context.Context, text string) (rewritten string, release func(), err error) {
+	return s.bindInference(ctx, text)
+}
