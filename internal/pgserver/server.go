@@ -186,7 +186,7 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) handle(nc net.Conn) {
 	rd := &peekReader{r: nc}
 	be := pgproto3.NewBackend(rd, nc)
-	be.SetMaxBodyLen(64 << 10) // until authenticated
+	be.SetMaxBodyLen(64 << 10)                       // until authenticated
 	nc.SetDeadline(time.Now().Add(60 * time.Second)) // startup and authentication
 	var startup *pgproto3.StartupMessage
 	tlsDone := false
