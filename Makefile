@@ -43,6 +43,13 @@ bench-sql: build
 	./scripts/ensure-python-xgboost.sh
 	MODELSQL_BENCH_SQL=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m -run TestBenchSQL -v ./e2e
 
+# 32 concurrent pgx clients (non-administrators, so every statement is
+# checked) against `modelsql serve` on loopback: model DDL, SHOW/DESC,
+# ML_PREDICT, AI_GENERATE against the test LLM server, queries, inserts;
+# statements/s, latencies, errors and server RSS (BENCHMARKS.md, "Server").
+bench-server: build
+	MODELSQL_BENCH_SERVER=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m -run TestBenchServer -v ./e2e
+
 # Regenerates internal/xgboost's golden fixtures with XGBoost 1.7.4
 # (make test only reads the committed files and needs no Python).
 fixtures:
