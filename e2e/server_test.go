@@ -498,6 +498,134 @@ func TestServerPsycopg2(t *testing.T) {
 	}
 }
 
+const jdbcClient = `import java.sql.*;
+import java.math.BigDecimal;
+import java.io.StringReader;
+import java.io.StringWriter;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+public class Client {
+    public static void main(String[] a) throws Exception {
+        String url = "jdbc:postgresql://127.0.0.1:" + a[0] + "/default";
+        StringBuilder out = new StringBuilder();
+        try {
+            DriverManager.getConnection(url, "admin", "wrong");
+            out.append("wrong_password=connected\n");
+        } catch (SQLException e) {
+            out.append("wrong_password=" + e.getSQLState() + "\n");
+        }
+        try (Connection c = DriverManager.getConnection(url, "admin", a[1])) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE j (id INTEGER, name VARCHAR, amount DECIMAL(10,2), ts_at TIMESTAMP, raw BLOB, ok BOOLEAN)");
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO j VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < 7; i++) { // past prepareThreshold: server-side prepared, binary
+                    p.setInt(1, i);
+                    p.setString(2, "it's #" + i);
+                    p.setBigDecimal(3, new BigDecimal("12.34"));
+                    p.setTimestamp(4, Timestamp.valueOf("2024-03-04 05:06:07.5"));
+                    p.setBytes(5, new byte[]{0, 1, (byte) 0xff});
+                    p.setBoolean(6, i % 2 == 0);
+                    out.append("insert_count=" + p.executeUpdate() + "\n");
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("SELECT id, name, amount, ts_at, raw, ok FROM j WHERE id = ? AND name LIKE ?")) {
+                p.setInt(1, 3);
+                p.setString(2, "it%");
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    byte[] raw = r.getBytes(5);
+                    out.append("row=" + r.getInt(1) + "|" + r.getString(2) + "|" + r.getBigDecimal(3) + "|" + r.getTimestamp(4) + "|" + raw.length + ":" + (raw[2] & 0xff) + "|" + r.getBoolean(6) + "\n");
+                    out.append("types=" + r.getMetaData().getColumnTypeName(1) + "," + r.getMetaData().getColumnTypeName(3) + "," + r.getMetaData().getColumnTypeName(5) + "\n");
+                }
+            }
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO j (id) VALUES (100)");
+                c.rollback();
+                try (ResultSet r = s.executeQuery("SELECT count(*) FROM j WHERE id = 100")) {
+                    r.next();
+                    out.append("rolled_back=" + r.getLong(1) + "\n");
+                }
+                c.commit();
+            }
+            c.setAutoCommit(true);
+            CopyManager cm = ((PGConnection) c.unwrap(PGConnection.class)).getCopyAPI();
+            long n = cm.copyIn("COPY j (id, name) FROM STDIN WITH (FORMAT csv)", new StringReader("50,\"x,y\"\n51,z\n"));
+            out.append("copy_in=" + n + "\n");
+            StringWriter w = new StringWriter();
+            cm.copyOut("COPY (SELECT id, name FROM j WHERE id >= 50 ORDER BY id) TO STDOUT WITH (FORMAT csv)", w);
+            out.append("copy_out=" + w.toString().replace("\n", "\\n") + "\n");
+            try (Statement s = c.createStatement()) {
+                try (ResultSet r = s.executeQuery("SHOW MODELS")) {
+                    out.append("show_models_cols=" + r.getMetaData().getColumnCount() + "\n");
+                }
+                Thread t = new Thread(() -> { try { Thread.sleep(1000); s.cancel(); } catch (Exception e) {} });
+                t.start();
+                long t0 = System.currentTimeMillis();
+                try {
+                    s.executeQuery("SELECT count(*) FROM range(10000000000)");
+                    out.append("cancel=finished\n");
+                } catch (SQLException e) {
+                    out.append("cancel=" + e.getSQLState() + "\n");
+                }
+                out.append("cancel_ms=" + (System.currentTimeMillis() - t0) + "\n");
+                try (ResultSet r = s.executeQuery("SELECT 1")) { r.next(); out.append("after_cancel=" + r.getInt(1) + "\n"); }
+            }
+        }
+        System.out.print(out);
+    }
+}
+`
+
+const jdbcJar = "/usr/share/java/postgresql.jar"
+
+// TestServerJDBC drives the server with the PostgreSQL JDBC driver:
+// passwords, server-side prepared statements past prepareThreshold (binary
+// parameters), transactions, CopyManager both ways, Statement.cancel.
+func TestServerJDBC(t *testing.T) {
+	_, errJava := exec.LookPath("java")
+	_, errJar := os.Stat(jdbcJar)
+	if errJava != nil || errJar != nil {
+		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
+			t.Fatal("java or the PostgreSQL JDBC driver is missing (scripts/deps.d/30-server.sh installs them)")
+		}
+		t.Skip("java or the PostgreSQL JDBC driver is missing")
+	}
+	data := t.TempDir()
+	addUser(t, data, "admin", "jdbc-pw", true)
+	s := serve(t, data)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "Client.java")
+	os.WriteFile(src, []byte(jdbcClient), 0o644)
+	cmd := exec.Command("java", "-cp", jdbcJar, src, fmt.Sprint(s.port), "jdbc-pw")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("JDBC client: %v\n%s\nserver:\n%s", err, errb.String(), s.log())
+	}
+	want := []string{
+		"wrong_password=28P01",
+		"row=3|it's #3|12.34|2024-03-04 05:06:07.5|3:255|false",
+		"types=int4,numeric,bytea",
+		"rolled_back=0",
+		"copy_in=2",
+		`copy_out=50,"x,y"\n51,z\n`,
+		"show_models_cols=8",
+		"cancel=57014",
+		"after_cancel=1",
+	}
+	for _, w := range want {
+		if !strings.Contains(out.String(), w+"\n") {
+			t.Errorf("JDBC output lacks %q:\n%s", w, out.String())
+		}
+	}
+	if n := strings.Count(out.String(), "insert_count=1\n"); n != 7 {
+		t.Errorf("%d single-row inserts acknowledged, want 7:\n%s", n, out.String())
+	}
+}
+
 // TestServerSigterm: SIGTERM lets a running statement finish and commit;
 // nothing committed is lost across the restart.
 func TestServerSigterm(t *testing.T) {

@@ -367,6 +367,12 @@ func TestRefusedStatements(t *testing.T) {
 		{"CREATE TABLE memory.main.x (i INTEGER)", "catalog memory"},
 		{"SET VARIABLE x = (SELECT count(*) FROM t)", "SET"},
 		{"DROP TABLE t2 CASCADE", ""},
+		{"IMPORT DATABASE '/tmp/x'", ""},
+		{"CREATE INDEX ti ON t(i)", "lacks Alter on table default.default.t"},
+		{"SUMMARIZE t", "lacks Select on table default.default.t"},
+		{"DELETE FROM t RETURNING *", "lacks"},
+		{"CREATE OR REPLACE TABLE t AS SELECT 1 AS i", "lacks Drop on table default.default.t"},
+		{"ALTER TABLE t RENAME TO t9", "lacks Alter"},
 	} {
 		_, err := bob.Exec(context.Background(), c.stmt)
 		if err == nil {
@@ -394,6 +400,13 @@ func TestRefusedStatements(t *testing.T) {
 	e.ok(bob, "EXPLAIN SELECT count(*) FROM scratch")
 	e.denied(bob, "EXPLAIN SELECT count(*) FROM t", "lacks Select")
 	e.ok(bob, "SELECT count(*) FROM information_schema.tables")
+	e.ok(e.admin, "CREATE INDEX ti ON t(i)")
+	e.denied(bob, "DROP INDEX ti", "DROP INDEX")
+	e.ok(e.admin, "CREATE ROLE r2")
+	e.ok(e.admin, "GRANT r2 TO bob")
+	if r := e.ok(bob, "SHOW GRANTS"); !strings.Contains(fmt.Sprint(r.Rows), "ROLE r2 member") {
+		t.Errorf("GRANT r2 TO bob: %v", r.Rows)
+	}
 	// A local model file outside the allowed directories.
 	e.ok(e.admin, "GRANT CreateModel ON PROJECT default TO USER bob")
 	e.denied(bob, `CREATE MODEL stolen WITH VERSION v1 INPUT(f1 DOUBLE, f2 DOUBLE, f3 DOUBLE, f4 DOUBLE)

@@ -1,6 +1,8 @@
 package pgserver
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -180,6 +182,13 @@ func (c *conn) compat(text string) (*outcome, bool, error) {
 			name = "transaction_isolation"
 		case word(1) == "TIME" && word(2) == "ZONE" && len(toks) == 3:
 			name = "TimeZone"
+		case len(toks) == 2 && strings.EqualFold(toks[1].Value, "search_path"):
+			// DuckDB reads SHOW x as "describe table x".
+			res, err := c.exec(context.Background(), "SELECT current_setting('search_path')")
+			if err != nil {
+				return nil, true, err
+			}
+			return c.oneText("search_path", fmt.Sprint(res.Rows[0][0])), true, nil
 		case len(toks) == 2:
 			canon, ok := pgSettings[strings.ToLower(toks[1].Value)]
 			if !ok {
@@ -244,6 +253,8 @@ func compatColumns(text string) ([]column, bool) {
 		return nil, false
 	}
 	switch {
+	case len(toks) == 2 && strings.EqualFold(toks[1].Value, "search_path"):
+		return []column{newColumn("search_path", "VARCHAR")}, true
 	case len(toks) == 2:
 		if canon, ok := pgSettings[strings.ToLower(toks[1].Value)]; ok {
 			return []column{newColumn(strings.ToLower(canon), "VARCHAR")}, true

@@ -532,6 +532,12 @@ func TestStatementTimeoutAndEmptyQuery(t *testing.T) {
 	if err := c.QueryRow(ctx, "SHOW statement_timeout").Scan(&s); err != nil || s != "0" {
 		t.Errorf("SHOW statement_timeout: %q %v", s, err)
 	}
+	if err := c.QueryRow(ctx, "SHOW search_path").Scan(&s); err != nil || !strings.Contains(s, "default") {
+		t.Errorf("SHOW search_path: %q %v", s, err)
+	}
+	if err := c.QueryRow(ctx, "SHOW application_name").Scan(&s); err != nil {
+		t.Errorf("SHOW application_name: %v", err)
+	}
 	if _, err := c.Exec(ctx, ""); err != nil {
 		t.Errorf("empty query: %v", err)
 	}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The server's end-to-end tests (e2e/server_test.go) drive modelsql with real
-# clients: psql and psycopg2 under the system Python (/usr/bin/python3).
-# Installs whichever is missing from the distribution's packages; a no-op
-# when both are there.
+# clients: psql, psycopg2 under the system Python (/usr/bin/python3) and the
+# PostgreSQL JDBC driver (with a Java runtime). Installs whichever is missing
+# from the distribution's packages; a no-op when all are there.
 set -euo pipefail
 
 need=()
@@ -11,6 +11,12 @@ if ! /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1; then
 fi
 if ! command -v psql >/dev/null 2>&1; then
   need+=(postgresql-client)
+fi
+if [ ! -e /usr/share/java/postgresql.jar ]; then
+  need+=(libpostgresql-jdbc-java)
+fi
+if ! command -v java >/dev/null 2>&1; then
+  need+=(default-jre-headless)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
