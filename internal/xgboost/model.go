@@ -49,12 +49,13 @@ const (
 // children of a node are adjacent: the left child is at child, the right
 // child at child+1 (XGBoost itself computes the right child as left+1).
 //
-//   - feat holds 2*feature + dl, where dl is 1 when a missing value goes
-//     left. Prediction keeps two copies of each feature value next to each
-//     other, with missing values replaced by +Inf (index 2f) and by -Inf
-//     (index 2f+1); then "x >= thr" selects the right child for missing
-//     values exactly when the default direction is right. Bit 31 marks a
-//     categorical split.
+//   - feat locates the split feature in the prediction buffer. Prediction
+//     keeps, for a block of blockRows rows, two columns per feature: column
+//     2f with missing values replaced by +Inf and column 2f+1 with missing
+//     values replaced by -Inf. feat is the byte offset of column 2f+dl in
+//     that buffer, (2f+dl) << featShift, where dl is 1 when missing values go
+//     left; then "x >= thr" sends missing values right exactly when the
+//     default direction is right. Bit 31 marks a categorical split.
 //   - thr is the split threshold; NaN for leaves, so that a leaf never moves
 //     (x >= NaN is false) and a fixed number of steps reaches the leaf.
 //   - child is the index of the left child, relative to the tree's first
@@ -68,7 +69,16 @@ type node struct {
 	val   uint32
 }
 
-const featCat = 1 << 31
+const (
+	featCat   = 1 << 31
+	featShift = 9 // log2(blockRows * 4): one buffer column is blockRows float32s
+)
+
+// featIndex decodes a node's feature index and default direction.
+func featIndex(feat uint32) (f uint32, dl bool) {
+	c := (feat &^ featCat) >> featShift
+	return c >> 1, c&1 == 1
+}
 
 // tree describes one tree in Model.nodes.
 type tree struct {
@@ -105,6 +115,7 @@ type Model struct {
 	weights []float32 // DART tree weights, nil for plain gbtree
 	cats    []uint32  // category sets of categorical splits
 	allFast bool      // every tree is fast
+	anyFast bool      // some tree is fast
 
 	linear []float32 // gblinear weights, feature-major, biases last
 
@@ -324,9 +335,13 @@ func (t *rawTree) reset() {
 	t.categories = t.categories[:0]
 }
 
-// maxFeature bounds feature indices (two copies per feature are indexed with
-// 31 bits in the compact node).
-const maxFeature = 1 << 29
+// maxFeature bounds feature indices: the byte offset of a feature's buffer
+// columns must fit in the 31 bits of node.feat.
+const maxFeature = 1 << (30 - featShift)
+
+// maxFastFeature bounds the features of a model that uses the branch-free
+// traversal, whose buffer holds 2 * blockRows values per feature.
+const maxFastFeature = 1 << 15
 
 // maxCategory is XGBoost's bound on category values (OutOfRangeCat).
 const maxCategory = 1 << 24
@@ -522,7 +537,7 @@ func (b *builder) addTree() error {
 		t.depth = append(t.depth, d+1, d+1)
 		b.m.nodes = append(b.m.nodes, node{}, node{})
 		nd = &b.m.nodes[base+int(pos)] // append may have moved the slice
-		nd.feat = uint32(f)*2 + dl
+		nd.feat = (uint32(f)*2 + dl) << featShift
 		nd.child = c
 		if t.hasSplitType && t.splitType[old] == 1 {
 			off, err := b.addCategories(old)
@@ -758,9 +773,14 @@ func (b *builder) finishTrees() error {
 		}
 	}
 	m.allFast = true
-	for _, t := range m.trees {
-		if !t.fast {
+	for i := range m.trees {
+		if m.numFeature > maxFastFeature {
+			m.trees[i].fast = false
+		}
+		if !m.trees[i].fast {
 			m.allFast = false
+		} else {
+			m.anyFast = true
 		}
 	}
 	return nil

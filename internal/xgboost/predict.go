@@ -27,7 +27,7 @@ type PredictOptions struct {
 }
 
 // blockRows is the number of rows taken through all trees together.
-const blockRows = 64
+const blockRows = 128
 
 // treeRange maps the options' rounds to trees.
 func (m *Model) treeRange(opt PredictOptions) (int, int, error) {
@@ -131,7 +131,7 @@ func (m *Model) check(features []float32, nrows int, out []float32, opt PredictO
 
 // scratch is per-goroutine working memory for one block of rows.
 type scratch struct {
-	buf []float32 // two copies of each feature per row (missing as +Inf / -Inf)
+	buf []float32 // two columns of blockRows values per feature (missing as +Inf / -Inf)
 	acc []float32 // margins, nGroups per row
 	out []float32 // one row's transformed output
 }
@@ -143,7 +143,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func (m *Model) getScratch(nrows int) *scratch {
 	s := scratchPool.Get().(*scratch)
 	rows := min(nrows, blockRows)
-	if n := rows * 2 * m.numFeature; cap(s.buf) < n {
+	if n := blockRows * 2 * m.numFeature; m.anyFast && cap(s.buf) < n {
 		s.buf = make([]float32, n)
 	}
 	if n := rows * m.nGroups; cap(s.acc) < n {
@@ -173,9 +173,9 @@ func (m *Model) predictBlock(s *scratch, rows []float32, nb int, out []float32, 
 		if opt.generic {
 			needBuf = false
 		}
-		stride := 2 * nf
-		buf := s.buf[:nb*stride]
+		var buf []float32
 		if needBuf {
+			buf = s.buf[:blockRows*2*nf]
 			fillBuf(rows, buf, nb, nf)
 		}
 		dart := m.weights != nil
@@ -189,7 +189,7 @@ func (m *Model) predictBlock(s *scratch, rows []float32, nb int, out []float32, 
 			case tr.depth == 0:
 				leafAll(tr, m.nodes, acc, nb, ng, dart, w)
 			case tr.fast && !opt.generic:
-				m.fastTree(tr, buf, stride, nb, acc, ng, dart, w)
+				m.fastTree(tr, buf, nb, acc, ng, dart, w)
 			default:
 				m.genericTree(tr, rows, nf, nb, acc, ng, dart, w)
 			}
@@ -205,21 +205,20 @@ func (m *Model) predictBlock(s *scratch, rows []float32, nb int, out []float32, 
 	}
 }
 
-// fillBuf writes two copies of each feature: missing values become +Inf in
-// the first copy and -Inf in the second.
+// fillBuf writes the block's features column by column: column 2f holds
+// feature f with missing values as +Inf, column 2f+1 with missing values as
+// -Inf; each column has blockRows entries (one per row).
 func fillBuf(rows, buf []float32, nb, nf int) {
 	inf := float32(math.Inf(1))
 	for r := 0; r < nb; r++ {
 		row := rows[r*nf : (r+1)*nf]
-		b := buf[r*2*nf : (r+1)*2*nf]
 		for f, x := range row {
+			hi, lo := x, x
 			if x != x {
-				b[2*f] = inf
-				b[2*f+1] = -inf
-			} else {
-				b[2*f] = x
-				b[2*f+1] = x
+				hi, lo = inf, -inf
 			}
+			buf[(2*f)*blockRows+r] = hi
+			buf[(2*f+1)*blockRows+r] = lo
 		}
 	}
 }
@@ -261,11 +260,12 @@ func (m *Model) genericTree(tr *tree, rows []float32, nf, nb int, acc []float32,
 				addLeaf(&acc[r*ng+g], math.Float32frombits(n.val), dart, w)
 				break
 			}
-			x := row[(n.feat&^featCat)>>1]
+			f, dl := featIndex(n.feat)
+			x := row[f]
 			var left bool
 			switch {
 			case x != x:
-				left = n.feat&1 == 1
+				left = dl
 			case n.feat&featCat != 0:
 				left = !m.inCategories(n.val, x)
 			default:
