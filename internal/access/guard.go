@@ -47,7 +47,6 @@ type Guard struct {
 type sessState struct {
 	a         *analysis
 	dropModel string // model key forgotten after a successful DROP MODEL
-	copyText  string // the one COPY statement the server has permitted
 }
 
 // GuardOptions configure NewGuard.
@@ -111,35 +110,6 @@ func (g *Guard) who(ctx context.Context, s *session.Session) (*Snapshot, *User, 
 	return sn, u, nil
 }
 
-// PermitCopy checks that the session's user may load rows into table (a
-// name as written in COPY ... FROM STDIN) and allows the server's own COPY
-// statement copyText (reading the uploaded rows from a server file) to run
-// once. It returns the resolved table name.
-func (g *Guard) PermitCopy(ctx context.Context, s *session.Session, table, copyText string) error {
-	sn, u, err := g.who(ctx, s)
-	if err != nil {
-		return err
-	}
-	st := g.st(s)
-	st.copyText = ""
-	if !u.Admin {
-		z := &analyzer{ctx: ctx, conn: s.Conn(), a: &analysis{}}
-		p, err := serialize(ctx, s.Conn(), "json_serialize_plan", "DELETE FROM "+table)
-		if err != nil {
-			return err
-		}
-		z.walkPlan(p)
-		if len(z.a.writes) != 1 {
-			return deniedf("the target of COPY cannot be determined")
-		}
-		if err := g.checkTable(sn, u.Name, z.a.writes[0], PrivUpdate); err != nil {
-			return err
-		}
-	}
-	st.copyText = copyText
-	return nil
-}
-
 // Check implements session.Guard.
 func (g *Guard) Check(ctx context.Context, s *session.Session, stmt parser.Statement, text string) error {
 	sn, u, err := g.who(ctx, s)
@@ -148,8 +118,6 @@ func (g *Guard) Check(ctx context.Context, s *session.Session, stmt parser.State
 	}
 	st := g.st(s)
 	st.a, st.dropModel = nil, ""
-	copyText := st.copyText
-	st.copyText = ""
 	admin := u.Admin
 	switch x := stmt.(type) {
 	case *parser.CreateModel:
@@ -188,7 +156,7 @@ func (g *Guard) Check(ctx context.Context, s *session.Session, stmt parser.State
 		if strings.HasPrefix(x.Key, "odps.") || strings.HasPrefix(x.Key, "modelsql.") {
 			return nil // session settings of modelsql
 		}
-		return g.checkSQL(ctx, s, sn, u, st, text, "")
+		return g.checkSQL(ctx, s, sn, u, st, text)
 	case *parser.CreateUser, *parser.DropUser, *parser.CreateRole, *parser.DropRole,
 		*parser.GrantRole, *parser.RevokeRole:
 		if !admin {
@@ -203,7 +171,7 @@ func (g *Guard) Check(ctx context.Context, s *session.Session, stmt parser.State
 	case *parser.Grant, *parser.Revoke, *parser.ShowGrants:
 		return nil // Exec checks who may grant what (it needs the object)
 	case *parser.Passthrough:
-		return g.checkSQL(ctx, s, sn, u, st, text, copyText)
+		return g.checkSQL(ctx, s, sn, u, st, text)
 	}
 	if admin {
 		return nil
@@ -212,11 +180,7 @@ func (g *Guard) Check(ctx context.Context, s *session.Session, stmt parser.State
 }
 
 // checkSQL analyses an ordinary statement and checks its privileges.
-// copyText is the COPY statement the server permitted, if any.
-func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, u *User, st *sessState, text, copyText string) error {
-	if copyText != "" && text == copyText {
-		return nil // checked by PermitCopy
-	}
+func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, u *User, st *sessState, text string) error {
 	if !u.Admin && strings.Contains(strings.ToLower(text), strings.ToLower(sys)) {
 		return deniedf("the system catalog %s is reserved to administrators", sys)
 	}

@@ -65,7 +65,7 @@ func newEnv(t *testing.T) *env {
 	}
 	allowed := t.TempDir()
 	os.WriteFile(filepath.Join(allowed, "f.csv"), []byte("a,b\n1,2\n"), 0o644)
-	if err := access.LockDown(ctx, w.Engine, filepath.Join(dir, "uploads"), []string{allowed}); err != nil {
+	if err := access.LockDown(ctx, w.Engine, []string{allowed}); err != nil {
 		t.Fatal(err)
 	}
 	g, err := access.NewGuard(store, access.GuardOptions{AllowDirs: []string{allowed}, Logger: log.New(io.Discard, "", 0)})

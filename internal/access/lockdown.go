@@ -9,15 +9,18 @@ import (
 	"github.com/modelsql/modelsql/internal/engine"
 )
 
-// LockDown turns DuckDB's external access off for the whole server: only
-// the projects directory (new projects are attached there), the server's
-// COPY staging directory and the allowed directories stay reachable, for
-// everyone. It cannot be undone while the warehouse is open. The guard
-// additionally keeps non-administrators out of everything but the allowed
-// directories.
-func LockDown(ctx context.Context, eng *engine.Engine, uploadDir string, allowDirs []string) error {
+// LockDown turns DuckDB's external access off for the whole process: only
+// the allowed directories stay reachable, for everyone, administrators
+// included. It cannot be undone while the warehouse is open, and it means no
+// new database file can be attached (projects are created offline).
+//
+// Nothing else may be reachable: DuckDB opens the files a statement names
+// while binding it, before the guard can look at its plan, and its error
+// messages quote file content. With the data directory out of reach, such
+// a statement fails with "Permission Error" whoever sends it.
+func LockDown(ctx context.Context, eng *engine.Engine, allowDirs []string) error {
 	sep := string(filepath.Separator)
-	dirs := []string{filepath.Join(eng.DataDir, "projects") + sep, filepath.Clean(uploadDir) + sep}
+	var dirs []string
 	for _, d := range allowDirs {
 		dirs = append(dirs, filepath.Clean(d)+sep)
 	}
@@ -25,10 +28,11 @@ func LockDown(ctx context.Context, eng *engine.Engine, uploadDir string, allowDi
 	for _, d := range dirs {
 		quoted = append(quoted, engine.QuoteString(d))
 	}
-	for _, q := range []string{
-		"SET allowed_directories = [" + strings.Join(quoted, ", ") + "]",
-		"SET enable_external_access = false",
-	} {
+	qs := []string{"SET enable_external_access = false"}
+	if len(quoted) > 0 {
+		qs = append([]string{"SET allowed_directories = [" + strings.Join(quoted, ", ") + "]"}, qs...)
+	}
+	for _, q := range qs {
 		if _, err := eng.DB.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("lock down DuckDB (%s): %w", q, err)
 		}

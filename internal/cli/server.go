@@ -121,12 +121,6 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return 1
 	}
-	uploadDir := filepath.Join(w.Engine.DataDir, "uploads")
-	os.RemoveAll(uploadDir) // leftovers of an interrupted COPY
-	if err := os.MkdirAll(uploadDir, 0o700); err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
-	}
 	var allowDirs []string
 	for _, d := range allow {
 		abs, err := filepath.Abs(d)
@@ -147,7 +141,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		allowDirs = append(allowDirs, abs)
 	}
-	if err := access.LockDown(ctx, w.Engine, uploadDir, allowDirs); err != nil {
+	if err := access.LockDown(ctx, w.Engine, allowDirs); err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return 1
 	}
@@ -157,7 +151,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv, err := pgserver.New(pgserver.Config{
-		Warehouse: w, Guard: guard, TLS: tlsConfig, UploadDir: uploadDir, MaxCopyBytes: *maxCopy,
+		Warehouse: w, Guard: guard, TLS: tlsConfig, MaxCopyBytes: *maxCopy,
 		AuthFailDelay: *authDelay, MaxConnections: *maxConns, Logger: logger,
 	})
 	if err != nil {

@@ -34,6 +34,7 @@ type conn struct {
 	portals map[string]*portal
 	tx      byte // 'I', 'T' or 'E'
 	inError bool // extended protocol: skip to Sync
+	copySeq int
 
 	mu        sync.Mutex
 	runCancel context.CancelFunc

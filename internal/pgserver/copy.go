@@ -1,18 +1,18 @@
 package pgserver
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -21,15 +21,10 @@ import (
 
 // COPY ... FROM STDIN and COPY ... TO STDOUT.
 //
-// FROM STDIN: the server checks that the user may write the table, receives
-// the rows into a CSV file in its upload directory (text and binary COPY
-// data are converted on the way), then runs
-//
-//	INSERT INTO t (cols) SELECT <casts> FROM read_csv('<file>', all VARCHAR)
-//
-// as the session's user. That statement, and only it, is permitted by the
-// guard without its usual analysis (the guard checked Update on the table
-// first). TO STDOUT runs the query as an ordinary statement and streams it.
+// FROM STDIN: rows are parsed here (text, csv or binary), appended to a
+// temporary staging table of the session and moved into the target with one
+// checked INSERT ... SELECT (see copyIn). TO STDOUT runs the query as an
+// ordinary statement and streams it.
 
 type copyStmt struct {
 	table   string   // SQL text of the table name ("" for a query)
@@ -268,7 +263,10 @@ func isTrue(v string) bool {
 	return false
 }
 
-// copyIn runs COPY ... FROM STDIN.
+// copyIn runs COPY ... FROM STDIN: the rows go through DuckDB's appender
+// into a temporary all-VARCHAR staging table of the session, then one
+// INSERT ... SELECT (checked by the guard like any statement: Update on the
+// target) casts them into the target. All rows or none; no file is involved.
 func (c *conn) copyIn(ctx context.Context, cs *copyStmt) (*outcome, error) {
 	sel := "SELECT * FROM " + cs.table + " LIMIT 0"
 	if len(cs.columns) > 0 {
@@ -279,17 +277,24 @@ func (c *conn) copyIn(ctx context.Context, cs *copyStmt) (*outcome, error) {
 		return nil, err
 	}
 	cols := shape.cols
-	f, err := os.CreateTemp(c.srv.uploadDir, "copy-*.csv")
-	if err != nil {
-		return nil, fmt.Errorf("COPY: staging file: %w", err)
+	c.copySeq++
+	stage := fmt.Sprintf("copy_stage_%d_%d", c.pid, c.copySeq)
+	var defs []string
+	for i := range cols {
+		defs = append(defs, fmt.Sprintf("c%d VARCHAR", i+1))
 	}
-	path := f.Name()
-	defer os.Remove(path)
-	defer f.Close()
-
-	insert := c.copyInsert(cs, cols, path)
-	if c.srv.cfg.Guard != nil {
-		if err := c.srv.cfg.Guard.PermitCopy(ctx, c.sess, cs.table, insert); err != nil {
+	if _, err := c.exec(ctx, "CREATE TEMP TABLE "+stage+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return nil, err
+	}
+	defer c.exec(context.Background(), "DROP TABLE IF EXISTS temp.main."+stage)
+	insert := copyInsert(cs, cols, "temp.main."+stage)
+	// Check before the client sends anything.
+	if g := c.srv.cfg.Guard; g != nil {
+		st, err := parser.Parse(insert)
+		if err != nil {
+			return nil, err
+		}
+		if err := g.Check(ctx, c.sess, st, insert); err != nil {
 			return nil, err
 		}
 	}
@@ -303,71 +308,109 @@ func (c *conn) copyIn(ctx context.Context, cs *copyStmt) (*outcome, error) {
 	}
 	c.be.Send(&pgproto3.CopyInResponse{OverallFormat: byte(format), ColumnFormatCodes: colFormats})
 	if err := c.be.Flush(); err != nil {
-		return nil, err
+		return nil, errConnLost{err}
 	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	var conv copyConverter
-	switch cs.format {
-	case "csv":
-		conv = &csvPass{w: w}
-	case "text":
-		conv = &textConv{w: w, delim: cs.delim[0], null: cs.null, ncols: len(cols)}
-	default:
-		conv = &binaryConv{w: w, cols: cols, tm: c.tm}
-	}
-	var total int64
-	var convErr error
-	for {
-		msg, err := c.be.Receive()
-		if err != nil {
-			return nil, errConnLost{err}
+	var convErr, lost error
+	err = c.sess.Conn().Raw(func(dc any) error {
+		dconn, ok := dc.(driver.Conn)
+		if !ok {
+			convErr = errors.New("internal error: not a DuckDB connection")
 		}
-		switch m := msg.(type) {
-		case *pgproto3.CopyData:
-			total += int64(len(m.Data))
-			if convErr == nil && c.srv.cfg.MaxCopyBytes > 0 && total > c.srv.cfg.MaxCopyBytes {
-				convErr = fmt.Errorf("COPY data exceeds the server's limit of %d bytes", c.srv.cfg.MaxCopyBytes)
+		var app *duckdb.Appender
+		if convErr == nil {
+			app, convErr = duckdb.NewAppender(dconn, "temp", "main", stage)
+		}
+		vals := make([]driver.Value, len(cols))
+		rows := 0
+		sink := func(fields []*string) error {
+			if len(fields) != len(cols) {
+				return fmt.Errorf("COPY: row %d has %d fields, expected %d", rows+1, len(fields), len(cols))
 			}
-			if convErr == nil {
-				convErr = conv.write(m.Data)
+			for i, f := range fields {
+				if f == nil {
+					vals[i] = nil
+				} else {
+					vals[i] = *f
+				}
 			}
-			continue
-		case *pgproto3.CopyDone:
-		case *pgproto3.CopyFail:
-			return nil, fmt.Errorf("COPY from stdin failed: %s", m.Message)
-		case *pgproto3.Flush, *pgproto3.Sync:
-			continue
+			rows++
+			return app.AppendRow(vals...)
+		}
+		var conv copyConverter
+		switch cs.format {
+		case "csv":
+			conv = &csvConv{sink: sink, delim: cs.delim[0], quote: cs.quote[0], escape: cs.escape[0], null: cs.null, header: cs.header}
+		case "text":
+			conv = &textConv{sink: sink, delim: cs.delim[0], null: cs.null}
 		default:
-			return nil, fmt.Errorf("unexpected message %T during COPY", msg)
+			conv = &binaryConv{sink: sink, cols: cols, tm: c.tm}
 		}
-		break
+		var total int64
+		for {
+			msg, err := c.be.Receive()
+			if err != nil {
+				lost = errConnLost{err}
+				break
+			}
+			done := false
+			switch m := msg.(type) {
+			case *pgproto3.CopyData:
+				total += int64(len(m.Data))
+				if convErr == nil && c.srv.cfg.MaxCopyBytes > 0 && total > c.srv.cfg.MaxCopyBytes {
+					convErr = fmt.Errorf("COPY data exceeds the server's limit of %d bytes", c.srv.cfg.MaxCopyBytes)
+				}
+				if convErr == nil {
+					convErr = conv.write(m.Data)
+				}
+			case *pgproto3.CopyDone:
+				done = true
+			case *pgproto3.CopyFail:
+				if convErr == nil {
+					convErr = fmt.Errorf("COPY from stdin failed: %s", m.Message)
+				}
+				done = true
+			case *pgproto3.Flush, *pgproto3.Sync:
+			default:
+				if convErr == nil {
+					convErr = fmt.Errorf("unexpected message %T during COPY", msg)
+				}
+				done = true
+			}
+			if done {
+				break
+			}
+		}
+		if convErr == nil && lost == nil {
+			convErr = conv.close()
+		}
+		if app != nil {
+			if err := app.Close(); err != nil && convErr == nil {
+				convErr = err
+			}
+		}
+		return nil
+	})
+	if lost != nil {
+		return nil, lost
 	}
-	if convErr == nil {
-		convErr = conv.close()
+	if err == nil {
+		err = convErr
 	}
-	if convErr != nil {
-		return nil, convErr
-	}
-	if err := w.Flush(); err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	res, err := c.exec(ctx, insert)
 	if err != nil {
 		return nil, err
 	}
-	n := countOf(res)
-	return &outcome{tag: "COPY " + strconv.FormatInt(n, 10)}, nil
+	return &outcome{tag: "COPY " + strconv.FormatInt(countOf(res), 10)}, nil
 }
 
-// copyInsert builds the statement that loads the staged file.
-func (c *conn) copyInsert(cs *copyStmt, cols []column, path string) string {
-	var names, sels, types []string
+// copyInsert builds the statement that moves staged rows into the target.
+func copyInsert(cs *copyStmt, cols []column, stage string) string {
+	var names, sels []string
 	for i, col := range cols {
 		v := fmt.Sprintf("c%d", i+1)
-		types = append(types, quote(v)+": 'VARCHAR'")
 		switch col.OID {
 		case oidBytea:
 			// PostgreSQL's hex form \x0102; anything else is DuckDB's blob text.
@@ -383,20 +426,7 @@ func (c *conn) copyInsert(cs *copyStmt, cols []column, path string) string {
 	if len(names) > 0 {
 		target += " (" + strings.Join(names, ", ") + ")"
 	}
-	opts := []string{
-		"columns = {" + strings.Join(types, ", ") + "}",
-		"auto_detect = false",
-		"allow_quoted_nulls = false",
-		"parallel = false",
-	}
-	if cs.format == "csv" {
-		opts = append(opts, "delim = "+quote(cs.delim), "quote = "+quote(cs.quote), "escape = "+quote(cs.escape),
-			"header = "+strconv.FormatBool(cs.header), "nullstr = "+quote(cs.null))
-	} else {
-		// converted by textConv/binaryConv
-		opts = append(opts, `delim = ','`, `quote = '"'`, `escape = '"'`, `header = false`, `nullstr = '\N'`)
-	}
-	return fmt.Sprintf("INSERT INTO %s SELECT %s FROM read_csv(%s, %s)", target, strings.Join(sels, ", "), quote(path), strings.Join(opts, ", "))
+	return fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", target, strings.Join(sels, ", "), stage)
 }
 
 type copyConverter interface {
@@ -404,30 +434,133 @@ type copyConverter interface {
 	close() error
 }
 
-// csvPass stores CSV as sent.
-type csvPass struct{ w *bufio.Writer }
+// rowSink receives one row; nil fields are NULL.
+type rowSink func(fields []*string) error
 
-func (p *csvPass) write(b []byte) error { _, err := p.w.Write(b); return err }
-func (p *csvPass) close() error         { return nil }
+func str(s string) *string { return &s }
 
-// writeCSVField writes one field, always quoted, or \N for NULL.
-func writeCSVField(w *bufio.Writer, s string, null bool) {
-	if null {
-		w.WriteString(`\N`)
-		return
-	}
-	w.WriteByte('"')
-	w.WriteString(strings.ReplaceAll(s, `"`, `""`))
-	w.WriteByte('"')
+// csvConv parses PostgreSQL's CSV COPY format: an unquoted field equal to
+// the NULL string (default: empty) is NULL, a quoted one never is; inside
+// quotes the escape character (default: the quote) escapes a quote or
+// itself; a line "\." ends the data.
+type csvConv struct {
+	sink                 rowSink
+	delim, quote, escape byte
+	null                 string
+	header               bool
+
+	fields   []*string
+	cur      []byte
+	inQuotes bool
+	quoted   bool
+	pendEsc  bool // escape seen inside quotes (escape != quote)
+	pendQ    bool // quote seen inside quotes when escape == quote
+	started  bool // the current record has content
+	rows     int
+	ended    bool
 }
 
-// textConv converts PostgreSQL's text COPY format (tab-separated, \N for
-// NULL, backslash escapes, optional "\." end line) into CSV.
+func (p *csvConv) endField() {
+	if !p.quoted && string(p.cur) == p.null {
+		p.fields = append(p.fields, nil)
+	} else {
+		p.fields = append(p.fields, str(string(p.cur)))
+	}
+	p.cur, p.quoted = p.cur[:0], false
+}
+
+func (p *csvConv) endRecord() error {
+	lastQuoted := p.quoted
+	p.endField()
+	fields := p.fields
+	p.fields, p.started = nil, false
+	if len(fields) == 1 && fields[0] != nil && *fields[0] == `\.` && !lastQuoted {
+		p.ended = true
+		return nil
+	}
+	p.rows++
+	if p.header && p.rows == 1 {
+		return nil
+	}
+	return p.sink(fields)
+}
+
+func (p *csvConv) write(b []byte) error {
+	for _, ch := range b {
+		if p.ended {
+			return nil
+		}
+		if p.inQuotes {
+			switch {
+			case p.pendQ:
+				p.pendQ = false
+				if ch == p.quote {
+					p.cur = append(p.cur, ch) // doubled quote
+					continue
+				}
+				p.inQuotes = false // the quote closed the field; ch is handled below
+			case p.pendEsc:
+				p.pendEsc = false
+				if ch == p.quote || ch == p.escape {
+					p.cur = append(p.cur, ch)
+				} else {
+					p.cur = append(p.cur, p.escape, ch)
+				}
+				continue
+			case ch == p.quote && p.escape == p.quote:
+				p.pendQ = true
+				continue
+			case ch == p.escape:
+				p.pendEsc = true
+				continue
+			case ch == p.quote:
+				p.inQuotes = false
+				continue
+			default:
+				p.cur = append(p.cur, ch)
+				continue
+			}
+		}
+		switch {
+		case ch == p.delim:
+			p.endField()
+		case ch == '\n':
+			if len(p.cur) > 0 && p.cur[len(p.cur)-1] == '\r' && !p.quoted {
+				p.cur = p.cur[:len(p.cur)-1]
+			}
+			if err := p.endRecord(); err != nil {
+				return err
+			}
+			continue
+		case ch == p.quote && len(p.cur) == 0 && !p.quoted:
+			p.inQuotes, p.quoted = true, true
+		default:
+			p.cur = append(p.cur, ch)
+		}
+		p.started = true
+	}
+	return nil
+}
+
+func (p *csvConv) close() error {
+	if p.inQuotes && !p.pendQ {
+		return errors.New("COPY CSV: unterminated quoted field")
+	}
+	if p.pendQ {
+		p.inQuotes, p.pendQ = false, false
+	}
+	if p.started || len(p.cur) > 0 || len(p.fields) > 0 {
+		return p.endRecord()
+	}
+	return nil
+}
+
+// textConv parses PostgreSQL's text COPY format (tab-separated, \N for
+// NULL, backslash escapes, optional "\." end line).
 type textConv struct {
-	w     *bufio.Writer
+	sink  rowSink
 	delim byte
 	null  string
-	ncols int
 	buf   []byte
 	ended bool
 }
@@ -439,8 +572,7 @@ func (t *textConv) write(b []byte) error {
 		if i < 0 {
 			return nil
 		}
-		line := t.buf[:i]
-		if err := t.line(line); err != nil {
+		if err := t.line(t.buf[:i]); err != nil {
 			return err
 		}
 		t.buf = t.buf[i+1:]
@@ -466,23 +598,19 @@ func (t *textConv) line(line []byte) error {
 		t.ended = true
 		return nil
 	}
-	fields := bytes.Split(line, []byte{t.delim})
-	for i, f := range fields {
-		if i > 0 {
-			t.w.WriteByte(',')
-		}
+	parts := bytes.Split(line, []byte{t.delim})
+	fields := make([]*string, len(parts))
+	for i, f := range parts {
 		if string(f) == t.null {
-			writeCSVField(t.w, "", true)
 			continue
 		}
 		v, err := unescapeText(f)
 		if err != nil {
 			return err
 		}
-		writeCSVField(t.w, v, false)
+		fields[i] = str(v)
 	}
-	t.w.WriteByte('\n')
-	return nil
+	return t.sink(fields)
 }
 
 // unescapeText decodes the backslash sequences of the text COPY format.
@@ -542,10 +670,10 @@ func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-// binaryConv converts PostgreSQL's binary COPY format into CSV, decoding
-// each field with the target column's type.
+// binaryConv parses PostgreSQL's binary COPY format, decoding each field
+// with the target column's type into text DuckDB casts back.
 type binaryConv struct {
-	w      *bufio.Writer
+	sink   rowSink
 	cols   []column
 	tm     *pgtype.Map
 	buf    []byte
@@ -605,7 +733,7 @@ func (b *binaryConv) step() (int, error) {
 		data []byte
 		null bool
 	}
-	fields := make([]field, nf)
+	raw := make([]field, nf)
 	for i := 0; i < nf; i++ {
 		if len(buf) < pos+4 {
 			return 0, nil
@@ -613,30 +741,29 @@ func (b *binaryConv) step() (int, error) {
 		l := int(int32(binary.BigEndian.Uint32(buf[pos:])))
 		pos += 4
 		if l < 0 {
-			fields[i].null = true
+			raw[i].null = true
 			continue
 		}
 		if len(buf) < pos+l {
 			return 0, nil
 		}
-		fields[i].data = buf[pos : pos+l]
+		raw[i].data = buf[pos : pos+l]
 		pos += l
 	}
-	for i, f := range fields {
-		if i > 0 {
-			b.w.WriteByte(',')
-		}
+	fields := make([]*string, nf)
+	for i, f := range raw {
 		if f.null {
-			writeCSVField(b.w, "", true)
 			continue
 		}
 		s, err := binaryFieldText(b.tm, b.cols[i].OID, f.data)
 		if err != nil {
 			return 0, fmt.Errorf("COPY BINARY column %s: %w", b.cols[i].Name, err)
 		}
-		writeCSVField(b.w, s, false)
+		fields[i] = str(s)
 	}
-	b.w.WriteByte('\n')
+	if err := b.sink(fields); err != nil {
+		return 0, err
+	}
 	return pos, nil
 }
 

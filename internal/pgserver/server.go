@@ -41,8 +41,6 @@ type Config struct {
 	Guard     *access.Guard
 	// TLS enables SSLRequest; nil answers 'N' (plain connections only).
 	TLS *tls.Config
-	// UploadDir stages COPY FROM STDIN data; DuckDB must be allowed to read it.
-	UploadDir string
 	// MaxCopyBytes bounds one COPY FROM STDIN (0: no limit).
 	MaxCopyBytes int64
 	// AuthFailDelay is the minimum time before a failed login is answered
@@ -55,9 +53,8 @@ type Config struct {
 
 // Server is a running PostgreSQL-protocol server.
 type Server struct {
-	cfg       Config
-	uploadDir string
-	fakeKey   []byte
+	cfg     Config
+	fakeKey []byte
 
 	mu       sync.Mutex
 	conns    map[uint32]*conn
@@ -85,18 +82,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
-	if cfg.UploadDir == "" {
-		return nil, errors.New("pgserver: UploadDir is required")
-	}
-	if err := os.MkdirAll(cfg.UploadDir, 0o700); err != nil {
-		return nil, err
-	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, uploadDir: cfg.UploadDir, fakeKey: key, conns: map[uint32]*conn{}, raw: map[net.Conn]bool{},
+	return &Server{cfg: cfg, fakeKey: key, conns: map[uint32]*conn{}, raw: map[net.Conn]bool{},
 		stmtCtx: ctx, stopStmt: cancel}, nil
 }
 
@@ -290,8 +281,9 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 	if !w.Engine.HasProject(db) && !catalog.IsPublicProject(db) && (db == user || db == "postgres") {
 		db = "default"
 	}
-	if !w.Engine.HasProject(db) && !u.Admin {
-		be.Send(fatal("3D000", fmt.Sprintf("project %q does not exist", db)))
+	if !w.Engine.HasProject(db) {
+		// DuckDB cannot open new files while serving (see access.LockDown).
+		be.Send(fatal("3D000", fmt.Sprintf("project %q does not exist (projects are created offline: modelsql --data DIR --project %s -c 'SELECT 1')", db, db)))
 		be.Flush()
 		return nil, errors.New("no project")
 	}
@@ -304,7 +296,7 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 		return nil, errors.New("too many connections")
 	}
 	sess, err := s.newSession(session.SessionOptions{
-		User: u.Name, Admin: u.Admin, Project: db, Guard: s.cfg.Guard, CreateProject: u.Admin,
+		User: u.Name, Admin: u.Admin, Project: db, Guard: s.cfg.Guard,
 	})
 	if err != nil {
 		be.Send(fatal("3D000", err.Error()))
