@@ -133,7 +133,6 @@ func (m *Model) check(features []float32, nrows int, out []float32, opt PredictO
 type scratch struct {
 	buf []float32 // two columns of blockRows values per feature (missing as +Inf / -Inf)
 	acc []float32 // margins, nGroups per row
-	out []float32 // one row's transformed output
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -148,9 +147,6 @@ func (m *Model) getScratch(nrows int) *scratch {
 	}
 	if n := rows * m.nGroups; cap(s.acc) < n {
 		s.acc = make([]float32, n)
-	}
-	if cap(s.out) < m.nGroups {
-		s.out = make([]float32, m.nGroups)
 	}
 	return s
 }
