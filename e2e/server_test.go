@@ -666,6 +666,60 @@ func TestServerSigterm(t *testing.T) {
 	}
 }
 
+// TestServerSlowAIDoesNotBlockOthers: a session waiting on a slow model
+// endpoint does not hold up other sessions.
+func TestServerSlowAIDoesNotBlockOthers(t *testing.T) {
+	ctx := context.Background()
+	llm := fakellm.NewServer(fakellm.Options{Latency: 3 * time.Second})
+	hs := httptest.NewServer(llm)
+	defer hs.Close()
+	data := t.TempDir()
+	addUser(t, data, "admin", "pw", true)
+	s := serve(t, data)
+	slow, err := pgx.Connect(ctx, s.url("admin", "pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close(ctx)
+	if _, err := slow.Exec(ctx, fmt.Sprintf(`CREATE MODEL gen WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='REMOTE', MODEL_TYPE='LLM',
+		TASKS='text-generation', PAI_EAS_MODEL_NAME='m', PAI_EAS_SERVICE_NAME='s', ENDPOINT='%s', APIKEY='k', PAI_EAS_SYNC_MODE='true')`, hs.URL)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		var out string
+		done <- slow.QueryRow(ctx, "SELECT AI_GENERATE(gen, v1, 'take your time')").Scan(&out)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	other, err := pgx.Connect(ctx, s.url("admin", "pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	for i := 0; i < 5; i++ {
+		t0 := time.Now()
+		var n int
+		if _, err := other.Exec(ctx, "CREATE TABLE IF NOT EXISTS busy (i INTEGER)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.QueryRow(ctx, "SELECT count(*) FROM busy").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(t0); d > time.Second {
+			t.Errorf("a statement of another session took %s while AI_GENERATE waited", d)
+		}
+	}
+	select {
+	case <-done:
+		t.Errorf("AI_GENERATE finished after %s, before the other session's statements", time.Since(start))
+	default:
+	}
+	if err := <-done; err != nil {
+		t.Errorf("AI_GENERATE: %v", err)
+	}
+}
+
 // rssKB reads a process's resident set (and peak) from /proc.
 func rssKB(pid int) (cur, peak int64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
