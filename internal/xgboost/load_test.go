@@ -282,3 +282,20 @@ func TestDartNegativeZeroLeaf(t *testing.T) {
 		t.Error("gbtree: -0 + -0 should be -0")
 	}
 }
+
+func TestClassifyArgmax(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, c := range []struct {
+		v    []float32
+		want int
+	}{{[]float32{0.2, 0.5, 0.5}, 1}, {[]float32{0.2, nan, 0.9}, 1}, {[]float32{nan, 0.1, 0.9}, 0}, {[]float32{0.9, 0.05, 0.05}, 0}} {
+		if got := npArgmax(c.v); got != c.want {
+			t.Errorf("npArgmax(%v) = %d, want %d", c.v, got, c.want)
+		}
+	}
+	// XGBoost's FindMaxIndex (multi:softmax) never moves past a leading NaN
+	// and skips later ones.
+	if argmax([]float32{nan, 1, 2}) != 0 || argmax([]float32{1, nan, 2}) != 2 || argmax([]float32{3, 3, 1}) != 0 {
+		t.Error("argmax")
+	}
+}

@@ -331,7 +331,7 @@ func (m *Model) linearBlock(rows []float32, nb int, acc []float32) {
 // like XGBClassifier's predict and predict_proba:
 //   - binary:* models: probs = [1-p, p] and label 1 when p > 0.5;
 //   - multi:softprob: probs are the k outputs and the label is the first
-//     largest;
+//     largest (a NaN counts as largest, as in NumPy's argmax);
 //   - multi:softmax: the label is the output class index; probs is nil
 //     (XGBoost has no probabilities for it).
 //
@@ -348,7 +348,7 @@ func (m *Model) Classify(out []float32) (label int, probs []float32) {
 			return -1, nil
 		}
 		probs = append([]float32(nil), out[:m.nGroups]...)
-		return argmax(probs), probs
+		return npArgmax(probs), probs
 	case m.NumClasses() == 2:
 		if len(out) < 1 {
 			return -1, nil
@@ -361,4 +361,18 @@ func (m *Model) Classify(out []float32) (label int, probs []float32) {
 		return label, []float32{1 - p, p}
 	}
 	return -1, nil
+}
+
+// npArgmax is NumPy's argmax: the first NaN, else the first maximum.
+func npArgmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x != x {
+			return i
+		}
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
 }

@@ -12,7 +12,8 @@ predictors, and for 1 and then 2 threads:
     and rows, which checks that its outputs equal XGBoost's bit for bit and
     times Model.Predict (1 thread) / Model.PredictParallel (2 threads).
 
-Each timing is the best of several repetitions. It then measures loading a
+Each timing is the best of several repetitions, and the two predictors are
+alternated a few times (--rounds) on the same rows. It then measures loading a
 ~100 MB JSON model (XGBoost load_model vs modelsql Load) and the in-memory
 size against the legacy binary file. The last line is
 ratio_vs_xgboost_1thread=<x>: the smallest 1-thread speed ratio over the
@@ -97,6 +98,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100000)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3, help="alternations of the two predictors per case")
     ap.add_argument("--quick", action="store_true", help="skip the 100 MB load test")
     a = ap.parse_args()
     assert xgb.__version__ == "1.7.4", "the reference is XGBoost 1.7.4, have " + xgb.__version__
@@ -125,12 +127,21 @@ def main():
         for threads in (1, 2):
             bst.set_param({"nthread": threads})
             out = bst.inplace_predict(x, missing=np.nan)
-            t_xgb = best_of(lambda: bst.inplace_predict(x, missing=np.nan), a.reps)
             want = np.ascontiguousarray(out, dtype=np.float32)
             wfile = os.path.join(tmp, name + ".want")
             want.tofile(wfile)
-            res = go_bench(["-model", path, "-x", xfile, "-want", wfile, "-rows", str(a.rows),
-                            "-threads", str(threads), "-reps", str(a.reps)])
+            # Alternate the two predictors a few times and keep the best of
+            # each, so that a burst of load on a shared machine does not
+            # favour one side.
+            t_xgb, go_rps, res = float("inf"), 0.0, None
+            for _ in range(a.rounds):
+                t_xgb = min(t_xgb, best_of(lambda: bst.inplace_predict(x, missing=np.nan), a.reps))
+                r = go_bench(["-model", path, "-x", xfile, "-want", wfile, "-rows", str(a.rows),
+                              "-threads", str(threads), "-reps", str(a.reps)])
+                if res is None or not r["identical"] or r["rows_per_sec"] > go_rps:
+                    res, go_rps = r, r["rows_per_sec"]
+                if not r["identical"]:
+                    break
             xgb_rps = a.rows / t_xgb
             ratio = res["rows_per_sec"] / xgb_rps
             (ratios1 if threads == 1 else ratios2).append(ratio)
