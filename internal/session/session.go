@@ -60,15 +60,37 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 		eng.Close()
 		return nil, err
 	}
+	reg := functions.NewRegistry()
+	// Functions registered on one connection are visible to every
+	// connection of the database: register them once, here. (Registering
+	// on each new session raced when sessions opened concurrently.)
+	if err := registerFunctions(ctx, eng, reg); err != nil {
+		eng.Close()
+		return nil, err
+	}
 	if opt.ModelCacheBytes == 0 {
 		opt.ModelCacheBytes = 1 << 30
 	}
-	return &Warehouse{Engine: eng, Catalog: cat, Functions: functions.NewRegistry(),
+	return &Warehouse{Engine: eng, Catalog: cat, Functions: reg,
 		Models: functions.NewModelCache(opt.ModelCacheBytes), started: time.Now().UTC().Format("20060102T150405")}, nil
 }
 
 // Close releases the data directory.
 func (w *Warehouse) Close() error { return w.Engine.Close() }
+
+func registerFunctions(ctx context.Context, eng *engine.Engine, reg *functions.Registry) error {
+	conn, err := eng.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, register := range []func(*sql.Conn, *functions.Registry) error{functions.RegisterBind, functions.RegisterPredict, functions.RegisterRemote} {
+		if err := register(conn, reg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Guard is the server's access control. Embedded mode has none: its user is
 // the local administrator.
@@ -143,18 +165,6 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 	}
 	conn, err := w.Engine.DB.Conn(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if err := functions.RegisterBind(conn, w.Functions); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := functions.RegisterPredict(conn, w.Functions); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := functions.RegisterRemote(conn, w.Functions); err != nil {
-		conn.Close()
 		return nil, err
 	}
 	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, guard: o.Guard, settings: map[string]string{}}

@@ -103,3 +103,33 @@ func TestUseAndSettings(t *testing.T) {
 		t.Fatalf("threads = %v", r.Rows[0][0])
 	}
 }
+
+// Sessions open concurrently (the server opens one per connection).
+func TestConcurrentSessions(t *testing.T) {
+	ctx := context.Background()
+	w, err := OpenWarehouse(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Engine.EnsureProject(ctx, "default")
+	errs := make(chan error, 16)
+	for range 16 {
+		go func() {
+			s, err := w.NewSession(ctx, SessionOptions{})
+			if err == nil {
+				_, err = s.Exec(ctx, "SELECT ML_PREDICT(nosuch, v1, 1)")
+				if err != nil && strings.Contains(err.Error(), "does not exist") {
+					err = nil
+				}
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
