@@ -220,6 +220,9 @@ func describe(o PredictOptions, parallel bool) string {
 // predict and predict_proba.
 func checkSklearn(t *testing.T, m *Model, c goldenCase, x []float32, nrows int) {
 	sk := c.Sklearn
+	if et := m.EstimatorType(); et != "classifier" {
+		t.Errorf("estimator type %q", et)
+	}
 	best, ok := m.BestIteration()
 	if !ok || best != sk.BestIteration {
 		t.Fatalf("best iteration %d %v, want %d", best, ok, sk.BestIteration)

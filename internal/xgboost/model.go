@@ -231,6 +231,22 @@ func (m *Model) BestIteration() (int, bool) {
 	return v, true
 }
 
+// EstimatorType returns the scikit-learn estimator type recorded by
+// XGBoost's sklearn wrapper in the scikit_learn attribute ("classifier",
+// "regressor", "ranker", ...), or "" when the model was not saved from it.
+func (m *Model) EstimatorType() string {
+	s, ok := m.attributes["scikit_learn"]
+	if !ok {
+		return ""
+	}
+	// Not encoding/json: XGBoost 1.x writes "missing": NaN in it.
+	v, err := readStringMap(newJSONReader([]byte(s)))
+	if err != nil {
+		return ""
+	}
+	return v["_estimator_type"]
+}
+
 // MemoryBytes estimates the memory held by the model, for byte-bounded caches.
 func (m *Model) MemoryBytes() int64 {
 	n := int64(200)
