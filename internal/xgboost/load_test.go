@@ -199,6 +199,12 @@ func TestMetadata(t *testing.T) {
 	if m.IsClassification() || m.NumClasses() != 0 {
 		t.Error("reg:logistic is a regression")
 	}
+	if best, ok := m.BestIteration(); !ok || best != 3 {
+		t.Errorf("binary model: best_iteration %d %v (attributes %v)", best, ok, m.Attributes())
+	}
+	if _, ok := m.Attributes()["objective"]; ok {
+		t.Error("binary model: the objective configuration is not an attribute")
+	}
 	if l, p := m.Classify([]float32{0.7}); l != -1 || p != nil {
 		t.Error("Classify on a regressor")
 	}

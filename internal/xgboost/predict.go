@@ -335,7 +335,8 @@ func (m *Model) linearBlock(rows []float32, nb int, acc []float32) {
 //   - multi:softmax: the label is the output class index; probs is nil
 //     (XGBoost has no probabilities for it).
 //
-// For other objectives it returns label -1 and nil.
+// For other objectives, and for multi-label binary models (num_target > 1),
+// it returns label -1 and nil.
 func (m *Model) Classify(out []float32) (label int, probs []float32) {
 	switch {
 	case m.obj.kind == objSoftmax:
@@ -349,7 +350,7 @@ func (m *Model) Classify(out []float32) (label int, probs []float32) {
 		}
 		probs = append([]float32(nil), out[:m.nGroups]...)
 		return npArgmax(probs), probs
-	case m.NumClasses() == 2:
+	case m.NumClasses() == 2 && m.nGroups == 1:
 		if len(out) < 1 {
 			return -1, nil
 		}
