@@ -57,7 +57,7 @@ func (m *Model) treeRange(opt PredictOptions) (int, int, error) {
 // PredictParallel to spread one large batch over several goroutines.
 func (m *Model) Predict(features []float32, nrows int, out []float32, opt PredictOptions) error {
 	tb, te, err := m.check(features, nrows, out, opt)
-	if err != nil {
+	if err != nil || nrows == 0 {
 		return err
 	}
 	s := m.getScratch(nrows)
