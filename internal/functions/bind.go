@@ -22,8 +22,12 @@ import (
 // the inference functions themselves take any argument.
 const BindFunc = "__modelsql_bind"
 
-func bindCallSQL(handle string, args []string, withValues bool) string {
+// callSQL renders fn(bind(handle, signature[, values]), args...): the
+// rewritten text of one inference call.
+func callSQL(fn, handle string, args []string, withValues bool) string {
 	var sb strings.Builder
+	sb.WriteString(fn)
+	sb.WriteString("(")
 	sb.WriteString(BindFunc)
 	sb.WriteString("('")
 	sb.WriteString(handle)
@@ -37,6 +41,12 @@ func bindCallSQL(handle string, args []string, withValues bool) string {
 			sb.WriteString(a)
 			sb.WriteString(")), 'null')")
 		}
+	}
+	sb.WriteString(")")
+	for _, a := range args {
+		sb.WriteString(", (")
+		sb.WriteString(a)
+		sb.WriteString(")")
 	}
 	sb.WriteString(")")
 	return sb.String()

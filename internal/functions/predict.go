@@ -44,17 +44,7 @@ func PredictCall(b *Binding, handle string, args []string) string {
 	if b.Model.ModelType == catalog.TypeClassifier {
 		fn = PredictClassifierFunc
 	}
-	var sb strings.Builder
-	sb.WriteString(fn)
-	sb.WriteString("(")
-	sb.WriteString(bindCallSQL(handle, args, false))
-	for _, a := range args {
-		sb.WriteString(", (")
-		sb.WriteString(a)
-		sb.WriteString(")")
-	}
-	sb.WriteString(")")
-	return sb.String()
+	return callSQL(fn, handle, args, false)
 }
 
 func typeSignature(args []string) string {

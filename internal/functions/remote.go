@@ -80,17 +80,7 @@ func RemoteCallSQL(b *Binding, handle string, args []string) (string, error) {
 	if len(args) < f.minArgs || len(args) > f.maxArgs {
 		return "", fmt.Errorf("%s takes %s", f.name, signature(f.name, b.Model.ModelType))
 	}
-	var sb strings.Builder
-	sb.WriteString(duckName(f.name))
-	sb.WriteString("(")
-	sb.WriteString(bindCallSQL(handle, args, true))
-	for _, a := range args {
-		sb.WriteString(", (")
-		sb.WriteString(a)
-		sb.WriteString(")")
-	}
-	sb.WriteString(")")
-	return sb.String(), nil
+	return callSQL(duckName(f.name), handle, args, true), nil
 }
 
 // signature documents each function's arguments for error messages.
