@@ -178,7 +178,15 @@ func TestVersionLifecycle(t *testing.T) {
 	if r := run(t, "", "--data", data, "-c", "ALTER MODEL m DROP VERSION v2"); r.code != 1 || !strings.Contains(r.stderr, "default version") {
 		t.Fatalf("dropping the last version: %d %s", r.code, r.stderr)
 	}
-	sql(t, data, "DROP MODEL m", "DROP MODEL IF EXISTS m")
+	// SHOW MODELS filters.
+	sql(t, data, "CREATE MODEL other_model WITH VERSION v1 OPTIONS("+remoteOpts+")")
+	if rows := csvRows(t, data, "SHOW MODELS LIKE 'oth%'"); len(rows) != 1 || rows[0][0] != "other_model" {
+		t.Fatalf("LIKE: %v", rows)
+	}
+	if rows := csvRows(t, data, "SHOW MODELS IN default.default LIKE '_'"); len(rows) != 1 || rows[0][0] != "m" {
+		t.Fatalf("IN ... LIKE: %v", rows)
+	}
+	sql(t, data, "DROP MODEL m", "DROP MODEL IF EXISTS m", "DROP MODEL other_model")
 	if rows := csvRows(t, data, "SHOW MODELS"); len(rows) != 0 {
 		t.Fatalf("after DROP MODEL: %v", rows)
 	}
