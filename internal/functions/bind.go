@@ -71,7 +71,8 @@ func (f *bindFunc) Config() duckdb.ScalarFuncConfig {
 
 func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{
-		ScalarBinder: func(ctx context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
+		ScalarBinder: func(ctx context.Context, args []duckdb.ScalarUDFArg) (_ context.Context, err error) {
+			defer recoverAsError(&err)
 			if len(args) < 2 || !args[0].Foldable || !args[1].Foldable {
 				return ctx, fmt.Errorf("internal error: inference call handle and type signature must be constants")
 			}
@@ -113,4 +114,20 @@ func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
 type constArg struct {
 	known bool
 	value any // decoded JSON: string, float64, []any, map, nil
+}
+
+// guarded turns a panic in an executor into a query error: the executors
+// run inside DuckDB's C++ callbacks, where a Go panic would end the whole
+// process (and, on the server, every session).
+func guarded(fn duckdb.ChunkContextExecutorFn) duckdb.ChunkContextExecutorFn {
+	return func(ctx context.Context, state *duckdb.ChunkIteratorState) (err error) {
+		defer recoverAsError(&err)
+		return fn(ctx, state)
+	}
+}
+
+func recoverAsError(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error in an inference function: %v", r)
+	}
 }

@@ -168,7 +168,7 @@ func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *predictFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: f.execute}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.execute)}
 }
 
 func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {

@@ -145,7 +145,7 @@ func (f *remoteFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *remoteFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: f.execute}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.execute)}
 }
 
 func isNullType(t string) bool { return t == `"NULL"` || t == "NULL" }
@@ -357,7 +357,8 @@ func (f *remoteFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSta
 	}
 	results := make([]any, len(reqs))
 	rc := c.b.Remote
-	err = rc.Client.RunBatch(ctx, len(reqs), func(ctx context.Context, i int) error {
+	err = rc.Client.RunBatch(ctx, len(reqs), func(ctx context.Context, i int) (err error) {
+		defer recoverAsError(&err) // a panic on this goroutine would end the process
 		defer b.Rows.Add(1)
 		if reqs[i].skip {
 			return nil
