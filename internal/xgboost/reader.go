@@ -109,36 +109,24 @@ func readStrings(r reader) ([]string, error) {
 // readStringMap reads an object whose values are strings (other values are
 // skipped).
 func readStringMap(r reader) (map[string]string, error) {
-	it, err := r.object()
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]string{}
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return out, nil
-		}
+	err := eachKey(r, "", func(k []byte) (bool, error) {
 		key := string(k)
 		kd, err := r.peek()
-		if err != nil {
-			return nil, err
-		}
-		if kd != kindString {
-			if err := r.skip(); err != nil {
-				return nil, err
-			}
-			continue
+		if err != nil || kd != kindString {
+			return false, err
 		}
 		s, err := r.str()
 		if err != nil {
-			return nil, err
+			return true, err
 		}
 		out[key] = string(s)
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 var (

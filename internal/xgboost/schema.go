@@ -11,38 +11,26 @@ import (
 // Keys may come in any order; unknown keys are skipped.
 func loadDocument(r reader, format Format) (*Model, error) {
 	b := newBuilder(format)
-	it, err := r.object()
-	if err != nil {
-		return nil, err
-	}
 	sawLearner := false
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err := eachKey(r, "", func(k []byte) (bool, error) {
 		switch string(k) {
 		case "learner":
 			sawLearner = true
-			if err := b.learner(r); err != nil {
-				return nil, err
-			}
+			return true, b.learner(r)
 		case "version":
 			v, err := r.i64s(nil)
 			if err != nil {
-				return nil, fieldErr("version", err)
+				return true, fieldErr("version", err)
 			}
 			for i := 0; i < len(v) && i < 3; i++ {
 				b.m.version[i] = int(min(max(v[i], 0), 1<<20))
 			}
-		default:
-			if err := r.skip(); err != nil {
-				return nil, err
-			}
+			return true, nil
 		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := r.end(); err != nil {
 		return nil, err
@@ -58,10 +46,18 @@ func fieldErr(field string, err error) error {
 	return fmt.Errorf("%w (in %q)", err, field)
 }
 
-func (b *builder) learner(r reader) error {
+// eachKey reads an object and calls f with each key; f reads that key's value
+// and returns true, or returns false to have the value skipped. The key is
+// valid only during the call. An error opening the object is wrapped with
+// fieldErr(field, ...) unless field is ""; all other errors are returned as
+// they are.
+func eachKey(r reader, field string, f func(k []byte) (bool, error)) error {
 	it, err := r.object()
 	if err != nil {
-		return fieldErr("learner", err)
+		if field != "" {
+			err = fieldErr(field, err)
+		}
+		return err
 	}
 	for {
 		k, ok, err := r.key(&it)
@@ -71,43 +67,50 @@ func (b *builder) learner(r reader) error {
 		if !ok {
 			return nil
 		}
-		switch string(k) {
-		case "attributes":
-			a, err := readStringMap(r)
-			if err != nil {
-				return fieldErr("attributes", err)
-			}
-			b.m.attributes = a
-		case "feature_names":
-			s, err := readStrings(r)
-			if err != nil {
-				return fieldErr("feature_names", err)
-			}
-			b.m.featureNames = s
-		case "feature_types":
-			s, err := readStrings(r)
-			if err != nil {
-				return fieldErr("feature_types", err)
-			}
-			b.m.featureTypes = s
-		case "learner_model_param":
-			if err := b.learnerModelParam(r); err != nil {
-				return err
-			}
-		case "objective":
-			if err := b.objectiveObj(r); err != nil {
-				return err
-			}
-		case "gradient_booster":
-			if err := b.gradientBooster(r, 0); err != nil {
-				return err
-			}
-		default:
+		used, err := f(k)
+		if err != nil {
+			return err
+		}
+		if !used {
 			if err := r.skip(); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+func (b *builder) learner(r reader) error {
+	return eachKey(r, "learner", func(k []byte) (bool, error) {
+		switch string(k) {
+		case "attributes":
+			a, err := readStringMap(r)
+			if err != nil {
+				return true, fieldErr("attributes", err)
+			}
+			b.m.attributes = a
+		case "feature_names":
+			s, err := readStrings(r)
+			if err != nil {
+				return true, fieldErr("feature_names", err)
+			}
+			b.m.featureNames = s
+		case "feature_types":
+			s, err := readStrings(r)
+			if err != nil {
+				return true, fieldErr("feature_types", err)
+			}
+			b.m.featureTypes = s
+		case "learner_model_param":
+			return true, b.learnerModelParam(r)
+		case "objective":
+			return true, b.objectiveObj(r)
+		case "gradient_booster":
+			return true, b.gradientBooster(r, 0)
+		default:
+			return false, nil
+		}
+		return true, nil
+	})
 }
 
 // scalarString reads a parameter value that XGBoost writes as a decimal
@@ -180,36 +183,20 @@ func parseBaseScore(s string) ([]float32, error) {
 }
 
 func (b *builder) learnerModelParam(r reader) error {
-	it, err := r.object()
-	if err != nil {
-		return fieldErr("learner_model_param", err)
-	}
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return eachKey(r, "learner_model_param", func(k []byte) (bool, error) {
 		name := string(k)
 		switch name {
 		case "base_score", "num_class", "num_feature", "num_target":
 		default:
-			if err := r.skip(); err != nil {
-				return err
-			}
-			continue
+			return false, nil
 		}
 		s, err := scalarString(r)
 		if err != nil {
-			return fieldErr(name, err)
+			return true, fieldErr(name, err)
 		}
 		switch name {
 		case "base_score":
-			if b.baseScore, err = parseBaseScore(s); err != nil {
-				return err
-			}
+			b.baseScore, err = parseBaseScore(s)
 		case "num_class":
 			b.numClass, err = parseIntParam(name, s)
 		case "num_feature":
@@ -217,10 +204,8 @@ func (b *builder) learnerModelParam(r reader) error {
 		case "num_target":
 			b.numTarget, err = parseIntParam(name, s)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return true, err
+	})
 }
 
 func (b *builder) objectiveObj(r reader) error {
@@ -233,30 +218,17 @@ func (b *builder) objectiveObj(r reader) error {
 		b.objective = string(s)
 		return err
 	}
-	it, err := r.object()
-	if err != nil {
-		return fieldErr("objective", err)
-	}
-	for {
-		k, ok, err := r.key(&it)
+	return eachKey(r, "objective", func(k []byte) (bool, error) {
+		if string(k) != "name" {
+			return false, nil
+		}
+		s, err := r.str()
 		if err != nil {
-			return err
+			return true, fieldErr("objective.name", err)
 		}
-		if !ok {
-			return nil
-		}
-		if string(k) == "name" {
-			s, err := r.str()
-			if err != nil {
-				return fieldErr("objective.name", err)
-			}
-			b.objective = string(s)
-			continue
-		}
-		if err := r.skip(); err != nil {
-			return err
-		}
-	}
+		b.objective = string(s)
+		return true, nil
+	})
 }
 
 // gradientBooster reads {"name": ..., "model": {...}} (gbtree, gblinear, and
@@ -266,44 +238,32 @@ func (b *builder) gradientBooster(r reader, depth int) error {
 	if depth > 2 {
 		return errors.New("xgboost: gradient_booster nested too deeply")
 	}
-	it, err := r.object()
-	if err != nil {
-		return fieldErr("gradient_booster", err)
-	}
 	name := ""
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err := eachKey(r, "gradient_booster", func(k []byte) (bool, error) {
+		var err error
 		switch string(k) {
 		case "name":
 			s, err := r.str()
 			if err != nil {
-				return fieldErr("gradient_booster.name", err)
+				return true, fieldErr("gradient_booster.name", err)
 			}
 			name = string(s)
 		case "model":
-			if err := b.boosterModel(r); err != nil {
-				return err
-			}
+			err = b.boosterModel(r)
 		case "gbtree":
-			if err := b.gradientBooster(r, depth+1); err != nil {
-				return err
-			}
+			err = b.gradientBooster(r, depth+1)
 		case "weight_drop":
 			if b.weightDrop, err = r.f32s(b.weightDrop[:0]); err != nil {
-				return fieldErr("weight_drop", err)
+				return true, fieldErr("weight_drop", err)
 			}
 			b.hasWeightDrop = true
 		default:
-			if err := r.skip(); err != nil {
-				return err
-			}
+			return false, nil
 		}
+		return true, err
+	})
+	if err != nil {
+		return err
 	}
 	switch name {
 	case boosterTree, boosterDart, boosterLinear:
@@ -320,83 +280,54 @@ func (b *builder) gradientBooster(r reader, depth int) error {
 
 // boosterModel reads the "model" object of gbtree or gblinear.
 func (b *builder) boosterModel(r reader) error {
-	it, err := r.object()
-	if err != nil {
-		return fieldErr("model", err)
-	}
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return eachKey(r, "model", func(k []byte) (bool, error) {
+		var err error
 		switch string(k) {
 		case "gbtree_model_param":
-			if err := b.gbtreeModelParam(r); err != nil {
-				return err
-			}
+			return true, b.gbtreeModelParam(r)
 		case "trees":
-			if err := b.treesArray(r); err != nil {
-				return err
-			}
+			return true, b.treesArray(r)
 		case "tree_info":
 			if b.treeInfo, err = r.i32s(b.treeInfo[:0]); err != nil {
-				return fieldErr("tree_info", err)
+				return true, fieldErr("tree_info", err)
 			}
 		case "iteration_indptr":
 			if b.indptr, err = r.i64s(b.indptr[:0]); err != nil {
-				return fieldErr("iteration_indptr", err)
+				return true, fieldErr("iteration_indptr", err)
 			}
 			b.hasIndptr = true
 		case "weight_drop":
 			if b.weightDrop, err = r.f32s(b.weightDrop[:0]); err != nil {
-				return fieldErr("weight_drop", err)
+				return true, fieldErr("weight_drop", err)
 			}
 			b.hasWeightDrop = true
 		case "weights":
 			if b.linear, err = r.f32s(b.linear[:0]); err != nil {
-				return fieldErr("weights", err)
+				return true, fieldErr("weights", err)
 			}
 			b.hasLinear = true
 		default: // boosted_rounds, cats (3.1+ category recoder), ...
-			if err := r.skip(); err != nil {
-				return err
-			}
+			return false, nil
 		}
-	}
+		return true, nil
+	})
 }
 
 func (b *builder) gbtreeModelParam(r reader) error {
-	it, err := r.object()
-	if err != nil {
-		return fieldErr("gbtree_model_param", err)
-	}
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return eachKey(r, "gbtree_model_param", func(k []byte) (bool, error) {
 		name := string(k)
 		switch name {
 		case "num_trees", "num_parallel_tree", "size_leaf_vector":
 		default:
-			if err := r.skip(); err != nil {
-				return err
-			}
-			continue
+			return false, nil
 		}
 		s, err := scalarString(r)
 		if err != nil {
-			return fieldErr(name, err)
+			return true, fieldErr(name, err)
 		}
 		v, err := parseIntParam(name, s)
 		if err != nil {
-			return err
+			return true, err
 		}
 		switch name {
 		case "num_trees":
@@ -406,7 +337,8 @@ func (b *builder) gbtreeModelParam(r reader) error {
 		case "size_leaf_vector":
 			b.sizeLeafVector = v
 		}
-	}
+		return true, nil
+	})
 }
 
 func (b *builder) treesArray(r reader) error {
@@ -488,34 +420,20 @@ func (b *builder) treeObject(r reader) error {
 
 func (b *builder) treeParam(r reader) error {
 	t := &b.raw
-	it, err := r.object()
-	if err != nil {
-		return err
-	}
-	for {
-		k, ok, err := r.key(&it)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return eachKey(r, "", func(k []byte) (bool, error) {
 		name := string(k)
 		switch name {
 		case "num_nodes", "num_feature", "size_leaf_vector":
 		default:
-			if err := r.skip(); err != nil {
-				return err
-			}
-			continue
+			return false, nil
 		}
 		s, err := scalarString(r)
 		if err != nil {
-			return err
+			return true, err
 		}
 		v, err := parseIntParam(name, s)
 		if err != nil {
-			return err
+			return true, err
 		}
 		switch name {
 		case "num_nodes":
@@ -525,5 +443,6 @@ func (b *builder) treeParam(r reader) error {
 		case "size_leaf_vector":
 			t.sizeLeafVector = v
 		}
-	}
+		return true, nil
+	})
 }
