@@ -113,14 +113,25 @@ func TestBenchSQL(t *testing.T) {
 		return b
 	}
 	for _, threads := range []int{1, 2} {
-		api := best(func() {
-			if err := m.PredictParallel(rows, n, out, xgboost.PredictOptions{}, threads); err != nil {
-				t.Fatal(err)
-			}
-		})
 		exec(fmt.Sprintf("SET threads = %d", threads))
 		q := fmt.Sprintf("SELECT count(ML_PREDICT(bench, v1, %s)) FROM big", cols)
-		sqlTime := best(func() { exec(q) })
+		// Alternate the two, keeping each one's best: the box is shared,
+		// and both should see the same conditions.
+		var api, sqlTime time.Duration
+		for i := range 5 {
+			a := best(func() {
+				if err := m.PredictParallel(rows, n, out, xgboost.PredictOptions{}, threads); err != nil {
+					t.Fatal(err)
+				}
+			})
+			q := best(func() { exec(q) })
+			if i == 0 || a < api {
+				api = a
+			}
+			if i == 0 || q < sqlTime {
+				sqlTime = q
+			}
+		}
 		var x struct{ Seconds float64 }
 		json.Unmarshal(py("predict", dir, fmt.Sprint(threads)), &x)
 		ref := xgbOut()

@@ -20,6 +20,8 @@ type Predictor interface {
 	// PredictRows fills out (nrows × outputs) from row-major float32
 	// features, NaN meaning missing.
 	PredictRows(features []float32, nrows int, out []float32) error
+	// PredictColumns is PredictRows for features given column by column.
+	PredictColumns(cols [][]float32, nrows int, out []float32) error
 	// Outputs is the number of outputs per row.
 	Outputs() int
 	// Classify turns one row's outputs into a label and class probabilities.
@@ -190,16 +192,21 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 		return fmt.Errorf("ML_PREDICT: %d features given, model file has %d", nf, p.NumFeatures())
 	}
 	no := p.Outputs()
-	buf := getBuffers(n*nf, n*no)
+	buf := getBuffers(n * no)
 	defer putBuffers(buf)
-	feats, out := buf.feats, buf.out
-	if !readFeaturesFast(chunk, 1, n, nf, feats) {
+	out := buf.out
+	if cols, ok := readColumnsFast(chunk, 1, n, nf, buf); ok {
+		if err := p.PredictColumns(cols, n, out); err != nil {
+			return err
+		}
+	} else {
+		feats := buf.rowMajor(n * nf)
 		if err := readFeatures(chunk, n, nf, feats); err != nil {
 			return err
 		}
-	}
-	if err := p.PredictRows(feats, n, out); err != nil {
-		return err
+		if err := p.PredictRows(feats, n, out); err != nil {
+			return err
+		}
 	}
 	b.Rows.Add(int64(n))
 	if !f.classifier {
@@ -295,22 +302,41 @@ func toFloat32(v any) (float32, error) {
 // buffers are reused across chunks: a chunk of 2048 rows × 28 features is
 // 229 KB, which would otherwise be garbage for every chunk.
 type buffers struct {
-	feats, out []float32
-	text       []byte
+	feats, out, colData []float32
+	cols                [][]float32
+	text                []byte
 }
 
 var bufferPool = sync.Pool{New: func() any { return &buffers{} }}
 
-func getBuffers(nFeats, nOut int) *buffers {
+func getBuffers(nOut int) *buffers {
 	b := bufferPool.Get().(*buffers)
-	if cap(b.feats) < nFeats {
-		b.feats = make([]float32, nFeats)
-	}
 	if cap(b.out) < nOut {
 		b.out = make([]float32, nOut)
 	}
-	b.feats, b.out = b.feats[:nFeats], b.out[:nOut]
+	b.out = b.out[:nOut]
 	return b
+}
+
+// rowMajor returns a buffer for n row-major feature values.
+func (b *buffers) rowMajor(n int) []float32 {
+	if cap(b.feats) < n {
+		b.feats = make([]float32, n)
+	}
+	return b.feats[:n]
+}
+
+// columns returns nf column slots and room for nf columns of n values.
+func (b *buffers) columns(nf, n int) [][]float32 {
+	if cap(b.colData) < nf*n {
+		b.colData = make([]float32, nf*n)
+	}
+	b.colData = b.colData[:nf*n]
+	if cap(b.cols) < nf {
+		b.cols = make([][]float32, nf)
+	}
+	b.cols = b.cols[:nf]
+	return b.cols
 }
 
 func putBuffers(b *buffers) { bufferPool.Put(b) }

@@ -35,14 +35,16 @@ func rawChunk(dc *duckdb.DataChunk) (mapping.DataChunk, bool) {
 	return *(*mapping.DataChunk)(unsafe.Add(unsafe.Pointer(dc), chunkFieldOffset)), true
 }
 
-// readFeaturesFast fills feats (row-major n×nf) from columns first..first+nf-1
-// when every column is a flat numeric vector; NULL becomes NaN. It reports
-// false (having written nothing useful) when it cannot handle the chunk.
-func readFeaturesFast(dc *duckdb.DataChunk, first, n, nf int, feats []float32) bool {
+// readColumnsFast returns the feature columns first..first+nf-1 of the
+// chunk as float32, NULL as NaN, when every column is a flat numeric vector.
+// A FLOAT column without NULLs is DuckDB's own memory, used in place (valid
+// until the callback returns); other columns are converted into buf.
+func readColumnsFast(dc *duckdb.DataChunk, first, n, nf int, buf *buffers) ([][]float32, bool) {
 	raw, ok := rawChunk(dc)
 	if !ok || raw.Ptr == nil || int(mapping.DataChunkGetSize(raw)) != n {
-		return false
+		return nil, false
 	}
+	cols := buf.columns(nf, n)
 	nan := float32(math.NaN())
 	for c := range nf {
 		vec := mapping.DataChunkGetVector(raw, mapping.IdxT(first+c))
@@ -51,54 +53,75 @@ func readFeaturesFast(dc *duckdb.DataChunk, first, n, nf int, feats []float32) b
 		mapping.DestroyLogicalType(&lt)
 		data := mapping.VectorGetData(vec)
 		if data == nil {
-			return false
+			return nil, false
 		}
+		var words []uint64
+		if mask := mapping.VectorGetValidity(vec); mask != nil {
+			words = unsafe.Slice((*uint64)(mask), (n+63)/64)
+			if allValid(words, n) {
+				words = nil
+			}
+		}
+		if typ == duckdb.TYPE_FLOAT && words == nil {
+			cols[c] = unsafe.Slice((*float32)(data), n)
+			continue
+		}
+		col := buf.colData[c*n : (c+1)*n]
 		switch typ {
 		case duckdb.TYPE_DOUBLE:
 			for r, v := range unsafe.Slice((*float64)(data), n) {
-				feats[r*nf+c] = float32(v)
+				col[r] = float32(v)
 			}
 		case duckdb.TYPE_FLOAT:
-			for r, v := range unsafe.Slice((*float32)(data), n) {
-				feats[r*nf+c] = v
-			}
+			copy(col, unsafe.Slice((*float32)(data), n))
 		case duckdb.TYPE_BIGINT:
 			for r, v := range unsafe.Slice((*int64)(data), n) {
-				feats[r*nf+c] = float32(v)
+				col[r] = float32(v)
 			}
 		case duckdb.TYPE_INTEGER:
 			for r, v := range unsafe.Slice((*int32)(data), n) {
-				feats[r*nf+c] = float32(v)
+				col[r] = float32(v)
 			}
 		case duckdb.TYPE_SMALLINT:
 			for r, v := range unsafe.Slice((*int16)(data), n) {
-				feats[r*nf+c] = float32(v)
+				col[r] = float32(v)
 			}
 		case duckdb.TYPE_TINYINT:
 			for r, v := range unsafe.Slice((*int8)(data), n) {
-				feats[r*nf+c] = float32(v)
+				col[r] = float32(v)
 			}
 		case duckdb.TYPE_BOOLEAN:
 			for r, v := range unsafe.Slice((*bool)(data), n) {
+				col[r] = 0
 				if v {
-					feats[r*nf+c] = 1
-				} else {
-					feats[r*nf+c] = 0
+					col[r] = 1
 				}
 			}
 		default:
-			return false
+			return nil, false
 		}
-		if mask := mapping.VectorGetValidity(vec); mask != nil {
-			words := unsafe.Slice((*uint64)(mask), (n+63)/64)
-			for r := range n {
-				if words[r/64]&(1<<(r%64)) == 0 {
-					feats[r*nf+c] = nan
-				}
+		for r := range n {
+			if words != nil && words[r/64]&(1<<(r%64)) == 0 {
+				col[r] = nan
 			}
 		}
+		cols[c] = col
 	}
 	fastReads.Add(1)
+	return cols, true
+}
+
+func allValid(words []uint64, n int) bool {
+	for i, w := range words {
+		bits := min(64, n-64*i)
+		if bits == 64 {
+			if w != ^uint64(0) {
+				return false
+			}
+		} else if w&(1<<bits-1) != 1<<bits-1 {
+			return false
+		}
+	}
 	return true
 }
 

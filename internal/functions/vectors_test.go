@@ -30,6 +30,15 @@ func (p sumPredictor) PredictRows(f []float32, n int, out []float32) error {
 	}
 	return nil
 }
+func (p sumPredictor) PredictColumns(cols [][]float32, n int, out []float32) error {
+	rows := make([]float32, n*p.nf)
+	for c, col := range cols {
+		for r := range n {
+			rows[r*p.nf+c] = col[r]
+		}
+	}
+	return p.PredictRows(rows, n, out)
+}
 func (p sumPredictor) Classify(row []float32) (int, []float32) { return 0, nil }
 
 func TestPredictReadsVectorsDirectly(t *testing.T) {

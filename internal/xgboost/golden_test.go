@@ -190,6 +190,21 @@ func TestGolden(t *testing.T) {
 							what := file + " " + describe(o, parallel)
 							sameBits(t, what, got, want)
 						}
+						// The same rows given column by column.
+						o := opt
+						o.generic = generic
+						cols := make([][]float32, m.NumFeatures())
+						for f := range cols {
+							cols[f] = make([]float32, nrows)
+							for r := range nrows {
+								cols[f][r] = x[r*m.NumFeatures()+f]
+							}
+						}
+						got := make([]float32, len(want))
+						if err := m.PredictColumns(cols, nrows, got, o); err != nil {
+							t.Fatalf("%s: PredictColumns: %v", file, err)
+						}
+						sameBits(t, file+" "+describe(o, false)+" columns", got, want)
 					}
 				}
 				if c.Sklearn != nil {

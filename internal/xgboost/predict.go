@@ -131,8 +131,9 @@ func (m *Model) check(features []float32, nrows int, out []float32, opt PredictO
 
 // scratch is per-goroutine working memory for one block of rows.
 type scratch struct {
-	buf []float32 // two columns of blockRows values per feature (missing as +Inf / -Inf)
-	acc []float32 // margins, nGroups per row
+	buf  []float32 // two columns of blockRows values per feature (missing as +Inf / -Inf)
+	acc  []float32 // margins, nGroups per row
+	rows []float32 // a row-major block, for PredictColumns with generic trees
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -151,8 +152,16 @@ func (m *Model) getScratch(nrows int) *scratch {
 	return s
 }
 
-// predictBlock computes up to blockRows rows.
+// predictBlock computes up to blockRows rows given row-major.
 func (m *Model) predictBlock(s *scratch, rows []float32, nb int, out []float32, tb, te int, opt PredictOptions) {
+	nf := m.numFeature
+	m.predictBlockWith(s, rows, func(buf []float32) { fillBuf(rows, buf, nb, nf) }, nb, out, tb, te, opt)
+}
+
+// predictBlockWith computes up to blockRows rows. rows (row-major) is used
+// by gblinear and by trees that take the generic traversal; fill writes the
+// block's feature columns for the fast traversal (see fillBuf).
+func (m *Model) predictBlockWith(s *scratch, rows []float32, fill func(buf []float32), nb int, out []float32, tb, te int, opt PredictOptions) {
 	ng := m.nGroups
 	nf := m.numFeature
 	acc := s.acc[:nb*ng]
@@ -172,7 +181,7 @@ func (m *Model) predictBlock(s *scratch, rows []float32, nb int, out []float32, 
 		var buf []float32
 		if needBuf {
 			buf = s.buf[:blockRows*2*nf]
-			fillBuf(rows, buf, nb, nf)
+			fill(buf)
 		}
 		dart := m.weights != nil
 		for t := tb; t < te; t++ {
@@ -198,6 +207,73 @@ func (m *Model) predictBlock(s *scratch, rows []float32, nb int, out []float32, 
 	}
 	for r := 0; r < nb; r++ {
 		m.obj.transformRow(acc[r*ng:(r+1)*ng], out[r*w:(r+1)*w])
+	}
+}
+
+// PredictColumns is Predict for features given column by column: cols[f]
+// holds feature f of every row (at least nrows values). The results are the
+// same as Predict's on the equivalent row-major input. Column input is what
+// a columnar engine such as DuckDB holds: it is read without first being
+// rearranged into rows (unless the model has trees that need the generic
+// traversal, or is gblinear).
+func (m *Model) PredictColumns(cols [][]float32, nrows int, out []float32, opt PredictOptions) error {
+	if len(cols) != m.numFeature {
+		return fmt.Errorf("xgboost: %d feature columns given, the model has %d features", len(cols), m.numFeature)
+	}
+	for f, c := range cols {
+		if len(c) < nrows {
+			return fmt.Errorf("xgboost: feature column %d has %d values, want %d", f, len(c), nrows)
+		}
+	}
+	tb, te, err := m.check(nil, 0, out, opt)
+	if err != nil || nrows == 0 {
+		return err
+	}
+	if w := m.OutputWidth(opt); len(out) < nrows*w {
+		return fmt.Errorf("xgboost: %d rows need %d output values, have %d", nrows, nrows*w, len(out))
+	}
+	needRows := m.booster == boosterLinear
+	for t := tb; t < te && !needRows; t++ {
+		tr := &m.trees[t]
+		needRows = tr.depth > 0 && (!tr.fast || opt.generic)
+	}
+	s := m.getScratch(nrows)
+	defer scratchPool.Put(s)
+	nf, w := m.numFeature, m.OutputWidth(opt)
+	var rows []float32
+	if needRows {
+		if cap(s.rows) < blockRows*nf {
+			s.rows = make([]float32, blockRows*nf)
+		}
+		rows = s.rows[:blockRows*nf]
+	}
+	for r := 0; r < nrows; r += blockRows {
+		nb := min(blockRows, nrows-r)
+		if needRows {
+			for f, c := range cols {
+				for i, x := range c[r : r+nb] {
+					rows[i*nf+f] = x
+				}
+			}
+		}
+		m.predictBlockWith(s, rows, func(buf []float32) { fillBufColumns(cols, r, buf, nb) }, nb, out[r*w:(r+nb)*w], tb, te, opt)
+	}
+	return nil
+}
+
+// fillBufColumns is fillBuf for column input, rows [start, start+nb).
+func fillBufColumns(cols [][]float32, start int, buf []float32, nb int) {
+	inf := float32(math.Inf(1))
+	for f, c := range cols {
+		hi := buf[(2*f)*blockRows : (2*f)*blockRows+nb]
+		lo := buf[(2*f+1)*blockRows : (2*f+1)*blockRows+nb]
+		for i, x := range c[start : start+nb] {
+			if x != x {
+				hi[i], lo[i] = inf, -inf
+			} else {
+				hi[i], lo[i] = x, x
+			}
+		}
 	}
 }
 
