@@ -56,6 +56,8 @@ func TestPredictArgumentChecks(t *testing.T) {
 		{"SELECT ML_PREDICT(housing, v01, 0.22438f, 0f, 9.69f, 0.5f, 0.585f, 6.027f, 79.7f, 2.4982f, 6.123f, 391f, 19.2f, 14.33f)", "argument 4 (chas) has type FLOAT, expected INT"},
 		{"SELECT ML_PREDICT(iris, v7, 1, 2, 3, 4)", "version v7 of model default.default.iris does not exist"},
 		{"SELECT ML_PREDICT(nosuch, v1, 1)", "model default.default.nosuch does not exist"},
+		{"CREATE VIEW pv AS SELECT ML_PREDICT(iris, v1, 1, 2, 3, 4) AS p", "cannot be stored in a view"},
+		{"PREPARE q AS SELECT ML_PREDICT(iris, v1, ?, 2, 3, 4); EXECUTE q(1.5::DOUBLE)", "prepared-statement parameters"},
 	}
 	for _, c := range cases {
 		r := run(t, "", "--data", data, "-c", c.q)

@@ -73,8 +73,11 @@ func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{
 		ScalarBinder: func(ctx context.Context, args []duckdb.ScalarUDFArg) (_ context.Context, err error) {
 			defer recoverAsError(&err)
-			if len(args) < 2 || !args[0].Foldable || !args[1].Foldable {
-				return ctx, fmt.Errorf("internal error: inference call handle and type signature must be constants")
+			if len(args) < 2 || !args[0].Foldable {
+				return ctx, fmt.Errorf("internal error: inference call handle must be a constant")
+			}
+			if !args[1].Foldable {
+				return ctx, fmt.Errorf("the argument types of an inference call must be known when the statement is planned: prepared-statement parameters (?, $1) are not supported inside ML_PREDICT and AI_* calls")
 			}
 			b, err := f.reg.lookup(args[0].Value)
 			if err != nil {

@@ -40,6 +40,9 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		}
 		return functions.RemoteCallSQL(b, h, c.Args)
 	})
+	if err == nil && len(bindings) > 0 && definesStoredQuery(text) {
+		err = fmt.Errorf("inference calls cannot be stored in a view or macro (their model version is bound when a statement is planned); store the results with CREATE TABLE ... AS SELECT instead")
+	}
 	if err != nil {
 		cleanup()
 		return "", func() {}, err
@@ -121,4 +124,24 @@ func (w *Warehouse) predictor(ctx context.Context, sha string) (functions.Predic
 		}
 		return loadPredictor(data)
 	})
+}
+
+// definesStoredQuery reports whether a statement creates a view or macro,
+// whose text DuckDB keeps and re-binds later.
+func definesStoredQuery(text string) bool {
+	words := strings.Fields(strings.ToUpper(text))
+	if len(words) == 0 || words[0] != "CREATE" {
+		return false
+	}
+	for _, w := range words[1:min(len(words), 5)] {
+		switch w {
+		case "VIEW", "MACRO", "FUNCTION":
+			return true
+		case "OR", "REPLACE", "TEMP", "TEMPORARY":
+			continue
+		default:
+			return false
+		}
+	}
+	return false
 }
