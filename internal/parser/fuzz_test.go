@@ -181,6 +181,11 @@ func FuzzRewriteSQL(f *testing.F) {
 				tok.Kind == TokIdent && (IsInferenceFunction(tok.Text) || strings.EqualFold(tok.Text, "ARRAY")) && i+1 < len(toks) && isOp(toks[i+1], "(") {
 				rewritable = true
 			}
+			// DEFAULT joined to a '.' is quoted (default.default.t).
+			if tok.Kind == TokIdent && strings.EqualFold(tok.Text, "DEFAULT") &&
+				(i > 0 && isOp(toks[i-1], ".") && toks[i-1].End == tok.Off || i+1 < len(toks) && isOp(toks[i+1], ".") && tok.End == toks[i+1].Off) {
+				rewritable = true
+			}
 		}
 		if !rewritable && out != sql {
 			t.Fatalf("RewriteSQL(%q) = %q, want it unchanged", sql, out)
