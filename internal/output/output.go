@@ -203,27 +203,9 @@ func JSON(v any) string {
 		b.WriteByte('}')
 		return b.String()
 	case []any:
-		var b strings.Builder
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(JSON(e))
-		}
-		b.WriteByte(']')
-		return b.String()
+		return jsonArray(x)
 	case []float32:
-		var b strings.Builder
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(JSON(e))
-		}
-		b.WriteByte(']')
-		return b.String()
+		return jsonArray(x)
 	}
 	if s, ok := scalar(v); ok {
 		if _, isNum := v.(fmt.Stringer); isNum {
@@ -290,4 +272,17 @@ func formatTime(t time.Time) string {
 		return t.Format("2006-01-02 15:04:05.999999")
 	}
 	return t.Format("2006-01-02 15:04:05")
+}
+
+func jsonArray[T any](xs []T) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, e := range xs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(JSON(e))
+	}
+	b.WriteByte(']')
+	return b.String()
 }

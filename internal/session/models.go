@@ -206,16 +206,23 @@ func (s *Session) showModels(ctx context.Context, st *parser.ShowModels) (*Resul
 	return res, nil
 }
 
-func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*Result, error) {
-	ref, err := s.resolveModel(ctx, st.Model)
+// describedModel looks a model up for SHOW VERSIONS and DESC, which need
+// Describe on it.
+func (s *Session) describedModel(ctx context.Context, n parser.Name) (catalog.Ref, *catalog.Model, []*catalog.Version, error) {
+	ref, err := s.resolveModel(ctx, n)
 	if err != nil {
-		return nil, err
+		return ref, nil, nil, err
 	}
 	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
 	if err != nil {
-		return nil, err
+		return ref, nil, nil, err
 	}
-	if err := s.checkModel(ctx, m, "Describe"); err != nil {
+	return ref, m, vs, s.checkModel(ctx, m, "Describe")
+}
+
+func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*Result, error) {
+	_, m, vs, err := s.describedModel(ctx, st.Model)
+	if err != nil {
 		return nil, err
 	}
 	res := &Result{Columns: []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment"}}
@@ -228,15 +235,8 @@ func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*R
 // descModel lists the model's fields, then each version's fields, inputs and
 // options, as (Section, Field, Value) rows. APIKEY is masked.
 func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result, error) {
-	ref, err := s.resolveModel(ctx, st.Model)
+	ref, m, vs, err := s.describedModel(ctx, st.Model)
 	if err != nil {
-		return nil, err
-	}
-	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkModel(ctx, m, "Describe"); err != nil {
 		return nil, err
 	}
 	res := &Result{Columns: []string{"Section", "Field", "Value"}}
