@@ -5,15 +5,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/modelsql/modelsql/internal/xgboost"
 )
 
 type fakePredictor struct{ id string }
 
-func (fakePredictor) NumFeatures() int                                 { return 1 }
-func (fakePredictor) Outputs() int                                     { return 1 }
-func (fakePredictor) PredictRows([]float32, int, []float32) error      { return nil }
-func (fakePredictor) PredictColumns([][]float32, int, []float32) error { return nil }
-func (fakePredictor) Classify([]float32) (int, []float32)              { return 0, nil }
+func (fakePredictor) NumFeatures() int                                      { return 1 }
+func (fakePredictor) Outputs() int                                          { return 1 }
+func (fakePredictor) PredictRows([]float32, int, []float32) error           { return nil }
+func (fakePredictor) PredictColumns([]xgboost.Column, int, []float32) error { return nil }
+func (fakePredictor) Classify([]float32) (int, []float32)                   { return 0, nil }
 
 func TestModelCacheBoundsBytesAndEvicts(t *testing.T) {
 	c := NewModelCache(100)

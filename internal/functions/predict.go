@@ -12,6 +12,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/xgboost"
 )
 
 // Predictor is what ML_PREDICT needs from a parsed model.
@@ -20,8 +21,9 @@ type Predictor interface {
 	// PredictRows fills out (nrows × outputs) from row-major float32
 	// features, NaN meaning missing.
 	PredictRows(features []float32, nrows int, out []float32) error
-	// PredictColumns is PredictRows for features given column by column.
-	PredictColumns(cols [][]float32, nrows int, out []float32) error
+	// PredictColumns is PredictRows for features given column by column,
+	// missing values marked by NaN or by the columns' validity bitmaps.
+	PredictColumns(cols []xgboost.Column, nrows int, out []float32) error
 	// Outputs is the number of outputs per row.
 	Outputs() int
 	// Classify turns one row's outputs into a label and class probabilities.
@@ -303,7 +305,7 @@ func toFloat32(v any) (float32, error) {
 // 229 KB, which would otherwise be garbage for every chunk.
 type buffers struct {
 	feats, out, colData []float32
-	cols                [][]float32
+	cols                []xgboost.Column
 	text                []byte
 }
 
@@ -327,13 +329,13 @@ func (b *buffers) rowMajor(n int) []float32 {
 }
 
 // columns returns nf column slots and room for nf columns of n values.
-func (b *buffers) columns(nf, n int) [][]float32 {
+func (b *buffers) columns(nf, n int) []xgboost.Column {
 	if cap(b.colData) < nf*n {
 		b.colData = make([]float32, nf*n)
 	}
 	b.colData = b.colData[:nf*n]
 	if cap(b.cols) < nf {
-		b.cols = make([][]float32, nf)
+		b.cols = make([]xgboost.Column, nf)
 	}
 	b.cols = b.cols[:nf]
 	return b.cols

@@ -1,13 +1,14 @@
 package functions
 
 import (
-	"math"
 	"reflect"
 	"sync/atomic"
 	"unsafe"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
+
+	"github.com/modelsql/modelsql/internal/xgboost"
 )
 
 // Reading feature columns value by value through duckdb-go boxes every
@@ -36,16 +37,16 @@ func rawChunk(dc *duckdb.DataChunk) (mapping.DataChunk, bool) {
 }
 
 // readColumnsFast returns the feature columns first..first+nf-1 of the
-// chunk as float32, NULL as NaN, when every column is a flat numeric vector.
-// A FLOAT column without NULLs is DuckDB's own memory, used in place (valid
-// until the callback returns); other columns are converted into buf.
-func readColumnsFast(dc *duckdb.DataChunk, first, n, nf int, buf *buffers) ([][]float32, bool) {
+// chunk when every column is a flat numeric vector. NULLs stay where DuckDB
+// marks them, in the vector's validity bitmap, which the runtime reads as
+// missing values. FLOAT vectors are DuckDB's own memory, used in place
+// (valid until the callback returns); other types are converted into buf.
+func readColumnsFast(dc *duckdb.DataChunk, first, n, nf int, buf *buffers) ([]xgboost.Column, bool) {
 	raw, ok := rawChunk(dc)
 	if !ok || raw.Ptr == nil || int(mapping.DataChunkGetSize(raw)) != n {
 		return nil, false
 	}
 	cols := buf.columns(nf, n)
-	nan := float32(math.NaN())
 	for c := range nf {
 		vec := mapping.DataChunkGetVector(raw, mapping.IdxT(first+c))
 		lt := mapping.VectorGetColumnType(vec)
@@ -55,41 +56,26 @@ func readColumnsFast(dc *duckdb.DataChunk, first, n, nf int, buf *buffers) ([][]
 		if data == nil {
 			return nil, false
 		}
-		var words []uint64
+		var valid []uint64
 		if mask := mapping.VectorGetValidity(vec); mask != nil {
-			words = unsafe.Slice((*uint64)(mask), (n+63)/64)
-			if allValid(words, n) {
-				words = nil
-			}
+			valid = unsafe.Slice((*uint64)(mask), (n+63)/64)
 		}
-		if typ == duckdb.TYPE_FLOAT && words == nil {
-			cols[c] = unsafe.Slice((*float32)(data), n)
+		if typ == duckdb.TYPE_FLOAT {
+			cols[c] = xgboost.Column{Values: unsafe.Slice((*float32)(data), n), Valid: valid}
 			continue
 		}
 		col := buf.colData[c*n : (c+1)*n]
 		switch typ {
 		case duckdb.TYPE_DOUBLE:
-			for r, v := range unsafe.Slice((*float64)(data), n) {
-				col[r] = float32(v)
-			}
-		case duckdb.TYPE_FLOAT:
-			copy(col, unsafe.Slice((*float32)(data), n))
+			convert(col, unsafe.Slice((*float64)(data), n))
 		case duckdb.TYPE_BIGINT:
-			for r, v := range unsafe.Slice((*int64)(data), n) {
-				col[r] = float32(v)
-			}
+			convert(col, unsafe.Slice((*int64)(data), n))
 		case duckdb.TYPE_INTEGER:
-			for r, v := range unsafe.Slice((*int32)(data), n) {
-				col[r] = float32(v)
-			}
+			convert(col, unsafe.Slice((*int32)(data), n))
 		case duckdb.TYPE_SMALLINT:
-			for r, v := range unsafe.Slice((*int16)(data), n) {
-				col[r] = float32(v)
-			}
+			convert(col, unsafe.Slice((*int16)(data), n))
 		case duckdb.TYPE_TINYINT:
-			for r, v := range unsafe.Slice((*int8)(data), n) {
-				col[r] = float32(v)
-			}
+			convert(col, unsafe.Slice((*int8)(data), n))
 		case duckdb.TYPE_BOOLEAN:
 			for r, v := range unsafe.Slice((*bool)(data), n) {
 				col[r] = 0
@@ -100,29 +86,16 @@ func readColumnsFast(dc *duckdb.DataChunk, first, n, nf int, buf *buffers) ([][]
 		default:
 			return nil, false
 		}
-		for r := range n {
-			if words != nil && words[r/64]&(1<<(r%64)) == 0 {
-				col[r] = nan
-			}
-		}
-		cols[c] = col
+		cols[c] = xgboost.Column{Values: col, Valid: valid}
 	}
 	fastReads.Add(1)
 	return cols, true
 }
 
-func allValid(words []uint64, n int) bool {
-	for i, w := range words {
-		bits := min(64, n-64*i)
-		if bits == 64 {
-			if w != ^uint64(0) {
-				return false
-			}
-		} else if w&(1<<bits-1) != 1<<bits-1 {
-			return false
-		}
+func convert[T int8 | int16 | int32 | int64 | float64](dst []float32, src []T) {
+	for r, v := range src {
+		dst[r] = float32(v)
 	}
-	return true
 }
 
 // The result vector's C handle sits in Vector.v (*vector).vec, both

@@ -9,6 +9,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/xgboost"
 )
 
 // sumPredictor predicts the sum of its features (NaN counts as 1000), so
@@ -30,11 +31,14 @@ func (p sumPredictor) PredictRows(f []float32, n int, out []float32) error {
 	}
 	return nil
 }
-func (p sumPredictor) PredictColumns(cols [][]float32, n int, out []float32) error {
+func (p sumPredictor) PredictColumns(cols []xgboost.Column, n int, out []float32) error {
 	rows := make([]float32, n*p.nf)
 	for c, col := range cols {
 		for r := range n {
-			rows[r*p.nf+c] = col[r]
+			rows[r*p.nf+c] = col.Values[r]
+			if col.Valid != nil && col.Valid[r/64]&(1<<(r%64)) == 0 {
+				rows[r*p.nf+c] = float32(math.NaN())
+			}
 		}
 	}
 	return p.PredictRows(rows, n, out)
@@ -60,11 +64,11 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 	if err := RegisterPredict(conn, reg); err != nil {
 		t.Fatal(err)
 	}
-	cols := []catalog.Column{{Name: "a", Type: "DOUBLE"}, {Name: "b", Type: "BIGINT"}, {Name: "c", Type: "FLOAT"}, {Name: "d", Type: "BOOLEAN"}, {Name: "e", Type: "INT"}}
+	cols := []catalog.Column{{Name: "a", Type: "DOUBLE"}, {Name: "b", Type: "BIGINT"}, {Name: "c", Type: "FLOAT"}, {Name: "d", Type: "BOOLEAN"}, {Name: "e", Type: "INT"}, {Name: "f", Type: "FLOAT"}}
 	b := &Binding{Func: "ML_PREDICT", Model: &catalog.Model{Project: "p", Schema: "s", Name: "m", ModelType: catalog.TypeRegressor},
-		Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: sumPredictor{5}}
+		Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: sumPredictor{6}}
 	h := reg.Bind(b)
-	args := []string{"i * 0.5::DOUBLE", "i", "CAST(i AS FLOAT) / 4", "i % 2 = 0", "CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(-i AS INT) END"}
+	args := []string{"i * 0.5::DOUBLE", "i", "CAST(i AS FLOAT) / 4", "i % 2 = 0", "CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(-i AS INT) END", "CASE WHEN i % 3 = 0 THEN NULL ELSE CAST(i AS FLOAT) END"}
 	q := "SELECT count(*), sum(CAST(" + PredictCall(b, h, args) + " AS DOUBLE)) FROM range(5000) t(i)"
 	var n int
 	var got float64
@@ -81,7 +85,11 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 		if i%2 == 0 {
 			d = 1
 		}
-		want += float64(float32(i)*0.5 + float32(i) + float32(i)/4 + d + e)
+		f := float32(i)
+		if i%3 == 0 {
+			f = 1000
+		}
+		want += float64(float32(i)*0.5 + float32(i) + float32(i)/4 + d + e + f)
 	}
 	if n != 5000 || math.Abs(got-want) > 1e-6*math.Abs(want)+1 {
 		t.Fatalf("sum %v over %d rows, want %v", got, n, want)

@@ -26,7 +26,7 @@ func (p predictor) Outputs() int     { return p.m.NumOutputs() }
 func (p predictor) PredictRows(features []float32, nrows int, out []float32) error {
 	return p.m.Predict(features, nrows, out, xgboost.PredictOptions{})
 }
-func (p predictor) PredictColumns(cols [][]float32, nrows int, out []float32) error {
+func (p predictor) PredictColumns(cols []xgboost.Column, nrows int, out []float32) error {
 	return p.m.PredictColumns(cols, nrows, out, xgboost.PredictOptions{})
 }
 func (p predictor) Classify(row []float32) (int, []float32) { return p.m.Classify(row) }

@@ -210,19 +210,32 @@ func (m *Model) predictBlockWith(s *scratch, rows []float32, fill func(buf []flo
 	}
 }
 
+// Column is one feature column for PredictColumns. Values[r] is the
+// feature's value in row r. The value is missing when it is NaN or, when
+// Valid is set, when bit r%64 of Valid[r/64] is clear: the validity bitmap
+// of DuckDB and Arrow vectors, so that a columnar engine's memory is used as
+// it is, without first writing NaN over its NULLs.
+type Column struct {
+	Values []float32
+	Valid  []uint64
+}
+
 // PredictColumns is Predict for features given column by column: cols[f]
 // holds feature f of every row (at least nrows values). The results are the
 // same as Predict's on the equivalent row-major input. Column input is what
 // a columnar engine such as DuckDB holds: it is read without first being
 // rearranged into rows (unless the model has trees that need the generic
 // traversal, or is gblinear).
-func (m *Model) PredictColumns(cols [][]float32, nrows int, out []float32, opt PredictOptions) error {
+func (m *Model) PredictColumns(cols []Column, nrows int, out []float32, opt PredictOptions) error {
 	if len(cols) != m.numFeature {
 		return fmt.Errorf("xgboost: %d feature columns given, the model has %d features", len(cols), m.numFeature)
 	}
 	for f, c := range cols {
-		if len(c) < nrows {
-			return fmt.Errorf("xgboost: feature column %d has %d values, want %d", f, len(c), nrows)
+		if len(c.Values) < nrows {
+			return fmt.Errorf("xgboost: feature column %d has %d values, want %d", f, len(c.Values), nrows)
+		}
+		if c.Valid != nil && len(c.Valid)*64 < nrows {
+			return fmt.Errorf("xgboost: feature column %d has a validity bitmap of %d bits, want %d", f, len(c.Valid)*64, nrows)
 		}
 	}
 	tb, te, err := m.check(nil, 0, out, opt)
@@ -247,11 +260,15 @@ func (m *Model) PredictColumns(cols [][]float32, nrows int, out []float32, opt P
 		}
 		rows = s.rows[:blockRows*nf]
 	}
+	nan := float32(math.NaN())
 	for r := 0; r < nrows; r += blockRows {
 		nb := min(blockRows, nrows-r)
 		if needRows {
 			for f, c := range cols {
-				for i, x := range c[r : r+nb] {
+				for i, x := range c.Values[r : r+nb] {
+					if c.Valid != nil && !bitSet(c.Valid, r+i) {
+						x = nan
+					}
 					rows[i*nf+f] = x
 				}
 			}
@@ -261,14 +278,27 @@ func (m *Model) PredictColumns(cols [][]float32, nrows int, out []float32, opt P
 	return nil
 }
 
+func bitSet(words []uint64, i int) bool { return words[i>>6]&(1<<(i&63)) != 0 }
+
 // fillBufColumns is fillBuf for column input, rows [start, start+nb).
-func fillBufColumns(cols [][]float32, start int, buf []float32, nb int) {
+func fillBufColumns(cols []Column, start int, buf []float32, nb int) {
 	inf := float32(math.Inf(1))
 	for f, c := range cols {
 		hi := buf[(2*f)*blockRows : (2*f)*blockRows+nb]
 		lo := buf[(2*f+1)*blockRows : (2*f+1)*blockRows+nb]
-		for i, x := range c[start : start+nb] {
-			if x != x {
+		vals := c.Values[start : start+nb]
+		if c.Valid == nil {
+			for i, x := range vals {
+				if x != x {
+					hi[i], lo[i] = inf, -inf
+				} else {
+					hi[i], lo[i] = x, x
+				}
+			}
+			continue
+		}
+		for i, x := range vals {
+			if x != x || !bitSet(c.Valid, start+i) {
 				hi[i], lo[i] = inf, -inf
 			} else {
 				hi[i], lo[i] = x, x
