@@ -134,8 +134,8 @@ func TestPredictGoldenThroughSQL(t *testing.T) {
 
 	type sqlCase struct {
 		name, dataset, modelType, objective string
-		want                     []float32
-		width                    int
+		want                                []float32
+		width                               int
 	}
 	var cases []sqlCase
 	for i, c := range g.Cases {
