@@ -205,12 +205,18 @@ func TestImportRefusesBadFiles(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "numeric features") {
 		t.Fatalf("string input: %d %s", r.code, r.stderr)
 	}
-	// A two-target regressor (XGBoost 1.7.4, e2e/testdata): ML_PREDICT returns
-	// one value per row, so it is refused rather than silently cut to one.
+	// A two-target regressor and a two-label classifier (XGBoost 1.7.4,
+	// e2e/testdata): ML_PREDICT returns one value or label per row, so they
+	// are refused rather than silently cut to one.
 	multi := filepath.Join(repoRoot(), "e2e", "testdata", "multi_target_regressor.json")
 	r = run(t, "", "--data", data, "-c", `CREATE MODEL m WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LOCATION='file://`+multi+`')`)
 	if r.code != 1 || !strings.Contains(r.stderr, "predicts 2 targets per row") {
 		t.Fatalf("multi-target regressor: %d %s", r.code, r.stderr)
+	}
+	multi = filepath.Join(repoRoot(), "e2e", "testdata", "multi_label_classifier.json")
+	r = run(t, "", "--data", data, "-c", `CREATE MODEL m WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://`+multi+`')`)
+	if r.code != 1 || !strings.Contains(r.stderr, "multi-label classifier (2 targets per row)") {
+		t.Fatalf("multi-label classifier: %d %s", r.code, r.stderr)
 	}
 }
 

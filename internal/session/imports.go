@@ -71,6 +71,9 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 		return nil, fmt.Errorf("model file %s has objective %s, which is not a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_REGRESSOR'", obj.Location, obj2)
 	case mt == catalog.TypeRegressor && m.IsClassification():
 		return nil, fmt.Errorf("model file %s has objective %s, which is a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_CLASSIFIER'", obj.Location, obj2)
+	case mt == catalog.TypeClassifier && m.NumClasses() == 2 && m.NumGroups() != 1:
+		// A multi-label model: one probability per target, no single label.
+		return nil, fmt.Errorf("model file %s is a multi-label classifier (%d targets per row); ML_PREDICT returns one label per row, so import a single-target classifier", obj.Location, m.NumGroups())
 	case mt == catalog.TypeRegressor && m.NumOutputs() != 1:
 		// ML_PREDICT returns one STRING per row for a regressor.
 		return nil, fmt.Errorf("model file %s predicts %d targets per row; ML_PREDICT returns one value per row, so import a single-target regressor", obj.Location, m.NumOutputs())
