@@ -2,80 +2,28 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/modelsql/modelsql/internal/xgboost/golden"
 )
 
-// goldenDir holds the XGBoost runtime's golden fixtures, written by
-// internal/xgboost/testdata/gen.py from XGBoost 1.7.4.
-func goldenDir() string {
-	return filepath.Join(repoRoot(), "internal", "xgboost", "testdata", "golden")
-}
-
-type sqlGoldenManifest struct {
-	Datasets map[string]struct {
-		NRows int    `json:"nrows"`
-		NFeat int    `json:"nfeat"`
-		X     string `json:"x"`
-	} `json:"datasets"`
-	Cases []struct {
-		Name      string   `json:"name"`
-		Dataset   string   `json:"dataset"`
-		Files     []string `json:"files"`
-		Objective string   `json:"objective"`
-		Expect    []struct {
-			IterationBegin int    `json:"iteration_begin"`
-			IterationEnd   int    `json:"iteration_end"`
-			OutputMargin   bool   `json:"output_margin"`
-			Shape          []int  `json:"shape"`
-			Values         string `json:"values"`
-		} `json:"expect"`
-	} `json:"cases"`
-}
-
-func readGolden(t *testing.T, name string) []byte {
+// floats decodes a golden manifest's float32 list.
+func floats(t *testing.T, s string) []float32 {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(goldenDir(), name))
+	v, err := golden.Floats(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(name, ".gz") {
-		return data
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// bigEndianFloats decodes the fixtures' hex strings of big-endian float32s.
-func bigEndianFloats(t *testing.T, s string) []float32 {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3]))
-	}
-	return out
+	return v
 }
 
 // TestPredictGoldenThroughSQL runs every golden fixture of the XGBoost
@@ -87,26 +35,19 @@ func bigEndianFloats(t *testing.T, s string) []float32 {
 // them fractional, which XGBoost truncates); each case imports one of its
 // files, rotating through the formats (JSON, UBJSON, binary).
 func TestPredictGoldenThroughSQL(t *testing.T) {
-	var g sqlGoldenManifest
-	if err := json.Unmarshal(readGolden(t, "manifest.json.gz"), &g); err != nil {
+	g, err := golden.Load()
+	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	var script strings.Builder
-	rows := map[string][]float32{}
-	names := make([]string, 0, len(g.Datasets))
-	for name := range g.Datasets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(g.Datasets)) {
 		d := g.Datasets[name]
-		x := bigEndianFloats(t, d.X)
+		x := floats(t, d.X)
 		if len(x) != d.NRows*d.NFeat {
 			t.Fatalf("dataset %s: %d values for %d×%d", name, len(x), d.NRows, d.NFeat)
 		}
-		rows[name] = x
 		// Each value as the exact decimal of its float64 widening, so that
 		// FLOAT and DOUBLE columns both hold the fixture's float32.
 		csvPath := filepath.Join(dir, name+".csv")
@@ -142,8 +83,8 @@ func TestPredictGoldenThroughSQL(t *testing.T) {
 		var want []float32
 		width := 0
 		for _, e := range c.Expect {
-			if e.IterationBegin == 0 && e.IterationEnd == 0 && !e.OutputMargin {
-				want = bigEndianFloats(t, e.Values)
+			if e.Default() {
+				want = floats(t, e.Values)
 				width = 1
 				if len(e.Shape) == 2 {
 					width = e.Shape[1]
@@ -168,10 +109,14 @@ func TestPredictGoldenThroughSQL(t *testing.T) {
 			mt = "BOOSTED_TREE_CLASSIFIER"
 		}
 		file := c.Files[i%len(c.Files)]
-		src := filepath.Join(goldenDir(), file)
+		src := filepath.Join(golden.Dir(), file)
 		if strings.HasSuffix(file, ".gz") {
+			data, err := golden.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
 			src = filepath.Join(dir, strings.TrimSuffix(filepath.Base(file), ".gz"))
-			if err := os.WriteFile(src, readGolden(t, file), 0o644); err != nil {
+			if err := os.WriteFile(src, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,108 +1,44 @@
 package xgboost
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/modelsql/modelsql/internal/xgboost/golden"
 )
 
-// The golden fixtures are written by testdata/gen.py from XGBoost 1.7.4.
-
-type goldenExpect struct {
-	IterationBegin int    `json:"iteration_begin"`
-	IterationEnd   int    `json:"iteration_end"`
-	OutputMargin   bool   `json:"output_margin"`
-	Shape          []int  `json:"shape"`
-	Values         string `json:"values"`
-}
-
-type goldenCase struct {
-	Name      string         `json:"name"`
-	Dataset   string         `json:"dataset"`
-	Files     []string       `json:"files"`
-	Objective string         `json:"objective"`
-	Booster   string         `json:"booster"`
-	Expect    []goldenExpect `json:"expect"`
-	Sklearn   *struct {
-		BestIteration int    `json:"best_iteration"`
-		Labels        []int  `json:"labels"`
-		Proba         string `json:"proba"`
-		ProbaShape    []int  `json:"proba_shape"`
-	} `json:"sklearn"`
-}
-
-type goldenManifest struct {
-	Version  string `json:"xgboost_version"`
-	Datasets map[string]struct {
-		NRows int    `json:"nrows"`
-		NFeat int    `json:"nfeat"`
-		X     string `json:"x"`
-	} `json:"datasets"`
-	Cases  []goldenCase `json:"cases"`
-	Errors []struct {
-		Name     string   `json:"name"`
-		Files    []string `json:"files"`
-		Contains string   `json:"contains"`
-	} `json:"errors"`
-}
+// The golden fixtures are written by testdata/gen.py from XGBoost 1.7.4;
+// package golden reads them.
 
 var (
 	goldenOnce sync.Once
-	golden     *goldenManifest
+	goldenM    *golden.Manifest
 	goldenErr  error
 )
 
-func loadGolden(t testing.TB) *goldenManifest {
+func loadGolden(t testing.TB) *golden.Manifest {
 	t.Helper()
-	goldenOnce.Do(func() {
-		data, err := readFixture("manifest.json.gz")
-		if err != nil {
-			goldenErr = err
-			return
-		}
-		golden = new(goldenManifest)
-		goldenErr = json.Unmarshal(data, golden)
-	})
+	goldenOnce.Do(func() { goldenM, goldenErr = golden.Load() })
 	if goldenErr != nil {
 		t.Fatal(goldenErr)
 	}
-	return golden
+	return goldenM
 }
 
 // readFixture reads a file under testdata/golden, gunzipping *.gz.
-func readFixture(name string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join("testdata", "golden", name))
-	if err != nil || !strings.HasSuffix(name, ".gz") {
-		return data, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
-}
+func readFixture(name string) ([]byte, error) { return golden.ReadFile(name) }
 
 func hexFloats(t testing.TB, s string) []float32 {
 	t.Helper()
-	b, err := hex.DecodeString(s)
+	v, err := golden.Floats(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3]))
-	}
-	return out
+	return v
 }
 
 // sameBits compares float32 slices bit for bit (any NaN equals any NaN: the
@@ -249,7 +185,7 @@ func describe(o PredictOptions, parallel bool) string {
 
 // checkSklearn compares Classify and UseBestIteration with XGBClassifier's
 // predict and predict_proba.
-func checkSklearn(t *testing.T, m *Model, c goldenCase, x []float32, nrows int) {
+func checkSklearn(t *testing.T, m *Model, c golden.Case, x []float32, nrows int) {
 	sk := c.Sklearn
 	if et := m.EstimatorType(); et != "classifier" {
 		t.Errorf("estimator type %q", et)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/modelsql/modelsql/internal/xgboost/golden"
 )
 
 func mustFixture(t *testing.T, name string) []byte {
@@ -233,7 +235,7 @@ func TestPredictArgs(t *testing.T) {
 // TestConcurrent predicts from many goroutines on one model (run with -race).
 func TestConcurrent(t *testing.T) {
 	g := loadGolden(t)
-	var c *goldenCase
+	var c *golden.Case
 	for i := range g.Cases {
 		if g.Cases[i].Name == "large_multi_softprob" {
 			c = &g.Cases[i]
