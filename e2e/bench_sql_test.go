@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,23 +73,20 @@ func TestBenchSQL(t *testing.T) {
 		}
 		return r
 	}
-	cols, input := "", ""
+	// The feature columns f0..f27, as arguments, INPUT, CSV columns, a sum.
+	names := make([]string, nf)
+	inputs := make([]string, nf)
+	types := ""
 	for i := range nf {
-		if i > 0 {
-			cols += ", "
-			input += ", "
-		}
-		cols += fmt.Sprintf("f%d", i)
-		input += fmt.Sprintf("f%d FLOAT", i)
+		names[i] = fmt.Sprintf("f%d", i)
+		inputs[i] = names[i] + " FLOAT"
+		types += fmt.Sprintf(", '%s': 'FLOAT'", names[i])
 	}
+	cols, input, sumCols := strings.Join(names, ", "), strings.Join(inputs, ", "), strings.Join(names, "+")
 	// The table: the same float32 rows, through a CSV of their shortest
 	// round-trip decimal forms (missing values as empty fields, i.e. NULL).
 	csvPath := filepath.Join(dir, "rows.csv")
 	writeCSV(t, csvPath, rows, nf)
-	types := ""
-	for i := range nf {
-		types += fmt.Sprintf(", 'f%d': 'FLOAT'", i)
-	}
 	exec(fmt.Sprintf(`CREATE TABLE big AS SELECT * FROM read_csv('%s', header = false, columns = {'id': 'BIGINT'%s})`, csvPath, types))
 	exec(fmt.Sprintf(`CREATE MODEL bench WITH VERSION v1 INPUT(%s) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LOCATION='file://%s')`,
 		input, filepath.Join(dir, "model.json")))
@@ -120,13 +118,6 @@ func TestBenchSQL(t *testing.T) {
 	// columns to show what reading them costs by itself.
 	exec("CREATE TEMP TABLE big_mem AS SELECT * FROM big")
 	tables := []struct{ name, label string }{{"big_mem", "memory"}, {"big", "project"}}
-	sumCols := ""
-	for i := range nf {
-		if i > 0 {
-			sumCols += "+"
-		}
-		sumCols += fmt.Sprintf("f%d", i)
-	}
 	for _, threads := range []int{1, 2} {
 		exec(fmt.Sprintf("SET threads = %d", threads))
 		// Alternate the runs, keeping each one's best: the box is shared,
