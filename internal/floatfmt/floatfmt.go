@@ -162,11 +162,21 @@ func shortest(ieeeMant, ieeeExp uint32) (digits uint32, exp int) {
 		}
 	}
 
-	// Remove digits while the interval still holds a shorter decimal.
+	// Remove digits while the interval still holds a shorter decimal. The
+	// trailing-zero flags are false in the common case, where this is
+	// plain rounding of the last removed digit.
 	removed := 0
-	if vmTrailingZeros || vrTrailingZeros {
-		for vp/10 > vm/10 {
-			vmTrailingZeros = vmTrailingZeros && vm%10 == 0
+	for vp/10 > vm/10 {
+		vmTrailingZeros = vmTrailingZeros && vm%10 == 0
+		vrTrailingZeros = vrTrailingZeros && lastRemoved == 0
+		lastRemoved = vr % 10
+		vr /= 10
+		vp /= 10
+		vm /= 10
+		removed++
+	}
+	if vmTrailingZeros {
+		for vm%10 == 0 {
 			vrTrailingZeros = vrTrailingZeros && lastRemoved == 0
 			lastRemoved = vr % 10
 			vr /= 10
@@ -174,38 +184,16 @@ func shortest(ieeeMant, ieeeExp uint32) (digits uint32, exp int) {
 			vm /= 10
 			removed++
 		}
-		if vmTrailingZeros {
-			for vm%10 == 0 {
-				vrTrailingZeros = vrTrailingZeros && lastRemoved == 0
-				lastRemoved = vr % 10
-				vr /= 10
-				vp /= 10
-				vm /= 10
-				removed++
-			}
-		}
-		if vrTrailingZeros && lastRemoved == 5 && vr%2 == 0 && mmShift == 1 {
-			// Exactly halfway: round to even. strconv (Dragonbox) rounds
-			// halfway cases up for powers of two, whose interval is
-			// narrower below (mmShift 0), and so does this.
-			lastRemoved = 4
-		}
-		digits = vr
-		if (vr == vm && (!acceptBounds || !vmTrailingZeros)) || lastRemoved >= 5 {
-			digits++
-		}
-	} else {
-		for vp/10 > vm/10 {
-			lastRemoved = vr % 10
-			vr /= 10
-			vp /= 10
-			vm /= 10
-			removed++
-		}
-		digits = vr
-		if vr == vm || lastRemoved >= 5 {
-			digits++
-		}
+	}
+	if vrTrailingZeros && lastRemoved == 5 && vr%2 == 0 && mmShift == 1 {
+		// Exactly halfway: round to even. strconv (Dragonbox) rounds
+		// halfway cases up for powers of two, whose interval is narrower
+		// below (mmShift 0), and so does this.
+		lastRemoved = 4
+	}
+	digits = vr
+	if (vr == vm && (!acceptBounds || !vmTrailingZeros)) || lastRemoved >= 5 {
+		digits++
 	}
 	return digits, e10 + removed
 }
