@@ -287,6 +287,8 @@ func fillBufColumns(cols []Column, start int, buf []float32, nb int) {
 		hi := buf[(2*f)*blockRows : (2*f)*blockRows+nb]
 		lo := buf[(2*f+1)*blockRows : (2*f+1)*blockRows+nb]
 		vals := c.Values[start : start+nb]
+		// Two loops: one loop testing for a bitmap per value made
+		// PredictColumns about 5% slower.
 		if c.Valid == nil {
 			for i, x := range vals {
 				if x != x {
