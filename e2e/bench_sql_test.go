@@ -23,7 +23,9 @@ import (
 // in memory and in the project's storage, against the runtime's own batch
 // API and XGBoost's inplace_predict on the same rows and model, with 1 and
 // then 2 threads. It prints rows/s and the time SQL adds over the batch API,
-// and checks that all three agree.
+// and checks that all three agree. A binary classifier of the same size is
+// then measured over the in-memory table (its STRUCT results cost more to
+// write than a STRING).
 func TestBenchSQL(t *testing.T) {
 	if os.Getenv("MODELSQL_BENCH_SQL") == "" {
 		t.Skip("benchmark; run with make bench-sql")
@@ -125,20 +127,15 @@ func TestBenchSQL(t *testing.T) {
 		var api time.Duration
 		sqlTime := make([]time.Duration, len(tables))
 		scanTime := make([]time.Duration, len(tables))
-		keep := func(d *time.Duration, x time.Duration) {
-			if *d == 0 || x < *d {
-				*d = x
-			}
-		}
 		for range 5 {
-			keep(&api, best(func() {
+			keepBest(&api, best(func() {
 				if err := m.PredictParallel(rows, n, out, xgboost.PredictOptions{}, threads); err != nil {
 					t.Fatal(err)
 				}
 			}))
 			for i, tb := range tables {
-				keep(&sqlTime[i], best(func() { exec(fmt.Sprintf("SELECT count(ML_PREDICT(bench, v1, %s)) FROM %s", cols, tb.name)) }))
-				keep(&scanTime[i], best(func() { exec(fmt.Sprintf("SELECT count(%s) FROM %s", sumCols, tb.name)) }))
+				keepBest(&sqlTime[i], best(func() { exec(fmt.Sprintf("SELECT count(ML_PREDICT(bench, v1, %s)) FROM %s", cols, tb.name)) }))
+				keepBest(&scanTime[i], best(func() { exec(fmt.Sprintf("SELECT count(%s) FROM %s", sumCols, tb.name)) }))
 			}
 		}
 		var x struct{ Seconds float64 }
@@ -161,6 +158,8 @@ func TestBenchSQL(t *testing.T) {
 				100*(sqlTime[i].Seconds()-api.Seconds())/api.Seconds(), scanTime[i].Seconds()*1e6/float64(n), x.Seconds/sqlTime[i].Seconds())
 		}
 	}
+	benchClassifier(t, dir, exec, py, rows, n, cols, best)
+
 	// Spot-check SQL output against XGBoost, bit for bit.
 	r := exec(fmt.Sprintf("SELECT id, ML_PREDICT(bench, v1, %s) FROM big WHERE id %% 9973 = 0 ORDER BY id", cols))
 	ref := xgbOut()
@@ -171,6 +170,61 @@ func TestBenchSQL(t *testing.T) {
 		if math.Float32bits(v) != math.Float32bits(ref[id]) {
 			t.Fatalf("SQL row %d: %v, XGBoost %v", id, row[1], ref[id])
 		}
+	}
+}
+
+// benchClassifier measures ML_PREDICT of a 100-tree binary classifier over
+// the in-memory table against the batch API and XGBoost, and checks the SQL
+// probabilities of a sample of rows against XGBoost's bit for bit.
+func benchClassifier(t *testing.T, dir string, exec func(string) *session.Result, py func(...string) []byte,
+	rows []float32, n int, cols string, best func(func()) time.Duration) {
+	file := filepath.Join(dir, "cls.json")
+	data, _ := os.ReadFile(file)
+	m, err := xgboost.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := strings.ReplaceAll(cols, ",", " FLOAT,") + " FLOAT"
+	exec(fmt.Sprintf(`CREATE MODEL benchcls WITH VERSION v1 INPUT(%s) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://%s')`, inputs, file))
+	out := make([]float32, n)
+	for _, threads := range []int{1, 2} {
+		exec(fmt.Sprintf("SET threads = %d", threads))
+		var api, sqlTime time.Duration
+		for range 3 {
+			keepBest(&api, best(func() {
+				if err := m.PredictParallel(rows, n, out, xgboost.PredictOptions{}, threads); err != nil {
+					t.Fatal(err)
+				}
+			}))
+			keepBest(&sqlTime, best(func() { exec(fmt.Sprintf("SELECT count(ML_PREDICT(benchcls, v1, %s)) FROM big_mem", cols)) }))
+		}
+		var x struct{ Seconds float64 }
+		json.Unmarshal(py("predict", dir, fmt.Sprint(threads), "cls"), &x)
+		rate := func(d time.Duration) float64 { return float64(n) / d.Seconds() }
+		fmt.Printf("classifier threads=%d table=memory  rows=%d sql=%.0f rows/s api=%.0f rows/s xgboost=%.0f rows/s sql_overhead=%.1f%% sql_vs_xgboost=%.2fx\n",
+			threads, n, rate(sqlTime), rate(api), float64(n)/x.Seconds, 100*(sqlTime.Seconds()-api.Seconds())/api.Seconds(), x.Seconds/sqlTime.Seconds())
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "xgb_cls.f32"))
+	r := exec(fmt.Sprintf("SELECT id, p.label, p.probs[1], p.probs[2], len(p.probs) FROM (SELECT id, ML_PREDICT(benchcls, v1, %s) AS p FROM big_mem WHERE id %% 9973 = 0) ORDER BY id", cols))
+	for _, row := range r.Rows {
+		id := row[0].(int64)
+		p := math.Float32frombits(binary.LittleEndian.Uint32(b[4*id:]))
+		label := "0"
+		if p > 0.5 {
+			label = "1"
+		}
+		p0, ok0 := row[2].(float32)
+		p1, ok1 := row[3].(float32)
+		if row[1] != label || !ok0 || !ok1 || fmt.Sprint(row[4]) != "2" || math.Float32bits(p1) != math.Float32bits(p) || math.Float32bits(p0) != math.Float32bits(1-p) {
+			t.Fatalf("SQL row %d: %v, XGBoost p=%v", id, row[1:], p)
+		}
+	}
+}
+
+// keepBest keeps in *d the shortest of the durations given (0 = none yet).
+func keepBest(d *time.Duration, x time.Duration) {
+	if *d == 0 || x < *d {
+		*d = x
 	}
 }
 

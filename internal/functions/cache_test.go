@@ -15,7 +15,8 @@ func (fakePredictor) NumFeatures() int                                      { re
 func (fakePredictor) Outputs() int                                          { return 1 }
 func (fakePredictor) PredictRows([]float32, int, []float32) error           { return nil }
 func (fakePredictor) PredictColumns([]xgboost.Column, int, []float32) error { return nil }
-func (fakePredictor) Classify([]float32) (int, []float32)                   { return 0, nil }
+func (fakePredictor) ClassProbs() int                                       { return 0 }
+func (fakePredictor) Classify([]float32, []float32) int                     { return 0 }
 
 func TestModelCacheBoundsBytesAndEvicts(t *testing.T) {
 	c := NewModelCache(100)

@@ -27,8 +27,12 @@ type Predictor interface {
 	PredictColumns(cols []xgboost.Column, nrows int, out []float32) error
 	// Outputs is the number of outputs per row.
 	Outputs() int
-	// Classify turns one row's outputs into a label and class probabilities.
-	Classify(row []float32) (label int, probs []float32)
+	// ClassProbs is the number of class probabilities per row of a
+	// classifier (0 if it gives none).
+	ClassProbs() int
+	// Classify writes one row's class probabilities into probs
+	// (ClassProbs() values) and returns its label (-1 if there is none).
+	Classify(row, probs []float32) (label int)
 }
 
 // DuckDB function names the rewritten statements call.
@@ -234,12 +238,16 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 		}
 		return nil
 	}
+	if writeClasses(state.GetResultVector(), p, out, n, no, buf) {
+		return nil
+	}
+	probs := make([]float32, p.ClassProbs())
 	i := 0
 	for row, err := range state.Rows() {
 		if err != nil {
 			return err
 		}
-		label, probs := p.Classify(out[i*no : (i+1)*no])
+		label := p.Classify(out[i*no:(i+1)*no], probs)
 		if err := row.SetResult(map[string]any{"label": strconv.Itoa(label), "probs": probs}); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package functions
 
 import (
 	"reflect"
+	"strconv"
 	"sync/atomic"
 	"unsafe"
 
@@ -150,4 +151,57 @@ func (w stringWriter) set(row int, b []byte) {
 		return
 	}
 	mapping.VectorAssignStringElementLen(w.vec, mapping.IdxT(row), b)
+}
+
+// fastClassWrites counts chunks of classifier results written through
+// writeClasses (for tests).
+var fastClassWrites atomic.Int64
+
+// writeClasses writes n classifier results, STRUCT(label VARCHAR, probs
+// FLOAT[]), straight into DuckDB's vectors: each label as an inline string,
+// the probabilities into the list's child vector, ClassProbs() per row.
+// Setting them row by row through duckdb-go boxes every row into a map and
+// every probability into an interface, which cost more than the prediction.
+// It reports false, having written nothing that matters, if the vectors
+// cannot be reached; the caller then takes the boxed path.
+func writeClasses(result duckdb.Vector, p Predictor, out []float32, n, no int, buf *buffers) bool {
+	raw, ok := rawVector(&result)
+	if !ok || raw.Ptr == nil {
+		return false
+	}
+	labelVec := mapping.StructVectorGetChild(raw, 0)
+	probsVec := mapping.StructVectorGetChild(raw, 1)
+	labels := stringWriter{vec: labelVec, data: mapping.VectorGetData(labelVec)}
+	entries := mapping.VectorGetData(probsVec)
+	if labels.data == nil || entries == nil {
+		return false
+	}
+	k := p.ClassProbs()
+	base := int(mapping.ListVectorGetSize(probsVec))
+	size := base + n*k
+	if mapping.ListVectorReserve(probsVec, mapping.IdxT(size)) == mapping.StateError {
+		return false
+	}
+	var probs []float32
+	if k > 0 {
+		data := mapping.VectorGetData(mapping.ListVectorGetChild(probsVec)) // after the reserve, which may move it
+		if data == nil {
+			return false
+		}
+		probs = unsafe.Slice((*float32)(data), size)[base:]
+	}
+	// duckdb_list_entry: the offset of the row's list in the child vector
+	// and its length.
+	lists := unsafe.Slice((*[2]uint64)(entries), n)
+	for i := range n {
+		lists[i] = [2]uint64{uint64(base + i*k), uint64(k)}
+		label := p.Classify(out[i*no:(i+1)*no], probs[i*k:(i+1)*k])
+		buf.text = strconv.AppendInt(buf.text[:0], int64(label), 10)
+		labels.set(i, buf.text)
+	}
+	if mapping.ListVectorSetSize(probsVec, mapping.IdxT(size)) == mapping.StateError {
+		return false
+	}
+	fastClassWrites.Add(1)
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math"
+	"strconv"
 	"testing"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -43,20 +44,22 @@ func (p sumPredictor) PredictColumns(cols []xgboost.Column, n int, out []float32
 	}
 	return p.PredictRows(rows, n, out)
 }
-func (p sumPredictor) Classify(row []float32) (int, []float32) { return 0, nil }
+func (p sumPredictor) ClassProbs() int                   { return 0 }
+func (p sumPredictor) Classify(row, probs []float32) int { return 0 }
 
-func TestPredictReadsVectorsDirectly(t *testing.T) {
-	if !chunkFieldOK || !resultVecOK {
-		t.Fatal("duckdb-go layout changed: the fast paths are off")
-	}
+// predictConn opens an in-memory DuckDB connection with the ML_PREDICT
+// functions registered; the test's cleanup closes it.
+func predictConn(t *testing.T) (*sql.Conn, *Registry) {
+	t.Helper()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := context.Background()
-	conn, _ := db.Conn(ctx)
-	defer conn.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(); db.Close() })
 	reg := NewRegistry()
 	if err := RegisterBind(conn, reg); err != nil {
 		t.Fatal(err)
@@ -64,6 +67,15 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 	if err := RegisterPredict(conn, reg); err != nil {
 		t.Fatal(err)
 	}
+	return conn, reg
+}
+
+func TestPredictReadsVectorsDirectly(t *testing.T) {
+	if !chunkFieldOK || !resultVecOK {
+		t.Fatal("duckdb-go layout changed: the fast paths are off")
+	}
+	ctx := context.Background()
+	conn, reg := predictConn(t)
 	cols := []catalog.Column{{Name: "a", Type: "DOUBLE"}, {Name: "b", Type: "BIGINT"}, {Name: "c", Type: "FLOAT"}, {Name: "d", Type: "BOOLEAN"}, {Name: "e", Type: "INT"}, {Name: "f", Type: "FLOAT"}}
 	b := &Binding{Func: "ML_PREDICT", Model: &catalog.Model{Project: "p", Schema: "s", Name: "m", ModelType: catalog.TypeRegressor},
 		Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: sumPredictor{6}}
@@ -98,4 +110,81 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 		t.Fatal("the vectorised read path was not used")
 	}
 	_ = duckdb.TYPE_DOUBLE
+}
+
+// classPredictor is a k-class classifier whose outputs are the row's
+// features; the label is the largest (the first if tied). With k == 0 it
+// gives labels only, as multi:softmax does.
+type classPredictor struct{ nf, k int }
+
+func (p classPredictor) NumFeatures() int { return p.nf }
+func (p classPredictor) Outputs() int     { return p.nf }
+func (p classPredictor) PredictRows(f []float32, n int, out []float32) error {
+	copy(out, f[:n*p.nf])
+	return nil
+}
+func (p classPredictor) PredictColumns(cols []xgboost.Column, n int, out []float32) error {
+	for c, col := range cols {
+		for r := range n {
+			out[r*p.nf+c] = col.Values[r]
+		}
+	}
+	return nil
+}
+func (p classPredictor) ClassProbs() int { return p.k }
+func (p classPredictor) Classify(row, probs []float32) int {
+	label := 0
+	for i, v := range row {
+		if v > row[label] {
+			label = i
+		}
+	}
+	copy(probs, row[:p.k])
+	return label
+}
+
+func TestClassifierResultsWrittenDirectly(t *testing.T) {
+	ctx := context.Background()
+	conn, reg := predictConn(t)
+	cols := []catalog.Column{{Name: "a", Type: "FLOAT"}, {Name: "b", Type: "FLOAT"}, {Name: "c", Type: "FLOAT"}}
+	args := []string{"CAST(i % 7 AS FLOAT)", "CAST(i % 5 AS FLOAT) + 0.5", "CAST(i % 11 AS FLOAT) / 2"}
+	feature := func(i int) [3]float32 { return [3]float32{float32(i % 7), float32(i%5) + 0.5, float32(i%11) / 2} }
+	before := fastClassWrites.Load()
+	for _, k := range []int{3, 0} {
+		b := &Binding{Func: "ML_PREDICT", Model: &catalog.Model{Project: "p", Schema: "s", Name: "m", ModelType: catalog.TypeClassifier},
+			Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: classPredictor{3, k}}
+		// 5,000 rows are three chunks.
+		q := "SELECT i, p.label, p.probs FROM (SELECT i, " + PredictCall(b, reg.Bind(b), args) + " AS p FROM range(5000) t(i)) ORDER BY i"
+		rows, err := conn.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close() // before conn.Close, which waits for it
+		n := 0
+		for rows.Next() {
+			var i int
+			var label string
+			var probs []any
+			if err := rows.Scan(&i, &label, &probs); err != nil {
+				t.Fatal(err)
+			}
+			f := feature(i)
+			want := classPredictor{3, k}.Classify(f[:], make([]float32, k))
+			if label != strconv.Itoa(want) || len(probs) != k {
+				t.Fatalf("k=%d row %d: label %q, %d probs; want %d, %d", k, i, label, len(probs), want, k)
+			}
+			for j, v := range probs {
+				if v.(float32) != f[j] {
+					t.Fatalf("k=%d row %d: probs %v, want %v", k, i, probs, f[:k])
+				}
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil || n != 5000 {
+			t.Fatalf("%d rows, %v", n, err)
+		}
+	}
+	if fastClassWrites.Load() == before {
+		t.Fatal("classifier results were not written directly")
+	}
 }

@@ -29,4 +29,5 @@ func (p predictor) PredictRows(features []float32, nrows int, out []float32) err
 func (p predictor) PredictColumns(cols []xgboost.Column, nrows int, out []float32) error {
 	return p.m.PredictColumns(cols, nrows, out, xgboost.PredictOptions{})
 }
-func (p predictor) Classify(row []float32) (int, []float32) { return p.m.Classify(row) }
+func (p predictor) ClassProbs() int                   { return p.m.ClassProbs() }
+func (p predictor) Classify(row, probs []float32) int { return p.m.ClassifyInto(row, probs) }

@@ -446,30 +446,56 @@ func (m *Model) linearBlock(rows []float32, nb int, acc []float32) {
 // For other objectives, and for multi-label binary models (num_target > 1),
 // it returns label -1 and nil.
 func (m *Model) Classify(out []float32) (label int, probs []float32) {
+	if k := m.ClassProbs(); k > 0 {
+		probs = make([]float32, k)
+	}
+	if label = m.ClassifyInto(out, probs); label < 0 {
+		return -1, nil
+	}
+	return label, probs
+}
+
+// ClassProbs is the number of class probabilities Classify gives per row:
+// 2 for binary objectives, num_class for multi:softprob, and 0 for
+// multi:softmax and for models that are not single-label classifiers.
+func (m *Model) ClassProbs() int {
+	switch {
+	case m.obj.kind == objSoftprob:
+		return m.nGroups
+	case m.obj.kind != objSoftmax && m.NumClasses() == 2 && m.nGroups == 1:
+		return 2
+	}
+	return 0
+}
+
+// ClassifyInto is Classify without allocating, for ML_PREDICT's batches:
+// it writes the probabilities into probs (ClassProbs() values) and returns
+// the label, or -1 where Classify returns -1.
+func (m *Model) ClassifyInto(out, probs []float32) int {
 	switch {
 	case m.obj.kind == objSoftmax:
 		if len(out) < 1 || out[0] != out[0] {
-			return -1, nil
+			return -1
 		}
-		return int(out[0]), nil
+		return int(out[0])
 	case m.obj.kind == objSoftprob:
-		if len(out) < m.nGroups {
-			return -1, nil
+		if len(out) < m.nGroups || len(probs) < m.nGroups {
+			return -1
 		}
-		probs = append([]float32(nil), out[:m.nGroups]...)
-		return npArgmax(probs), probs
+		copy(probs, out[:m.nGroups])
+		return npArgmax(probs[:m.nGroups])
 	case m.NumClasses() == 2 && m.nGroups == 1:
-		if len(out) < 1 {
-			return -1, nil
+		if len(out) < 1 || len(probs) < 2 {
+			return -1
 		}
 		p := out[0]
-		label = 0
+		probs[0], probs[1] = 1-p, p
 		if p > 0.5 {
-			label = 1
+			return 1
 		}
-		return label, []float32{1 - p, p}
+		return 0
 	}
-	return -1, nil
+	return -1
 }
 
 // npArgmax is NumPy's argmax: the first NaN, else the first maximum.
