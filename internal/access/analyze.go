@@ -82,26 +82,14 @@ var errMulti = errors.New("send one statement at a time")
 // statementType prepares text on conn and returns DuckDB's statement type.
 func statementType(conn *sql.Conn, text string) (duckdb.StmtType, error) {
 	var typ duckdb.StmtType
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*duckdb.Conn)
-		if !ok {
-			return fmt.Errorf("internal error: not a DuckDB connection")
-		}
-		st, err := c.Prepare(text)
-		if err != nil {
-			if strings.Contains(err.Error(), "multi-statement") {
-				return errMulti
-			}
-			return err
-		}
-		defer st.Close()
-		s, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("internal error: not a DuckDB statement")
-		}
+	err := engine.Prepare(conn, text, func(s *duckdb.Stmt) error {
+		var err error
 		typ, err = s.StatementType()
 		return err
 	})
+	if err != nil && strings.Contains(err.Error(), "multi-statement") {
+		return typ, errMulti
+	}
 	return typ, err
 }
 

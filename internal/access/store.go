@@ -474,15 +474,7 @@ func (sn *Snapshot) UserNames() []string {
 }
 
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return engine.InTx(ctx, s.db, fn)
 }
 
 func isConstraint(err error) bool {

@@ -549,15 +549,7 @@ func (c *Catalog) sealOptions(opts map[string]string) (map[string]string, error)
 }
 
 func (c *Catalog) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := c.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return engine.InTx(ctx, c.db, fn)
 }
 
 // isConflict tells DuckDB's write-write conflicts and key violations, which

@@ -54,15 +54,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "       modelsql serve|user|fake-llm ... (see README)\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ERROR: unexpected argument %q (SQL goes after -c)\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr, " (SQL goes after -c)"); !ok {
+		return code
 	}
 	if !output.Valid(*format) {
 		fmt.Fprintf(stderr, "ERROR: unknown --format %q: use table, csv or jsonl\n", *format)
@@ -272,4 +265,27 @@ func (r *runner) shell(ctx context.Context, dataDir string) int {
 
 func (r *runner) prompt() string {
 	return fmt.Sprintf("modelsql:%s.%s> ", r.sess.Project(), r.sess.Schema())
+}
+
+// parseFlags parses args into fs, for a command that takes no positional
+// arguments (hint follows the error about one). ok is false when the
+// command must exit, with code.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, hint string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		return parseExitCode(err), false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ERROR: unexpected argument %q%s\n", fs.Arg(0), hint)
+		return 2, false
+	}
+	return 0, true
+}
+
+// parseExitCode is the exit code after a flag parsing error: 0 for -h,
+// whose usage the flag package printed, 2 for a bad flag it reported.
+func parseExitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }

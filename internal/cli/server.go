@@ -69,15 +69,8 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: modelsql serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ERROR: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
+		return code
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		fmt.Fprintln(stderr, "ERROR: --tls-cert and --tls-key go together")
@@ -210,10 +203,7 @@ The server must not be running on the data directory (use CREATE USER over SQL t
 	fs.Usage = usage
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExitCode(err)
 	}
 	need := 1
 	if verb == "list" {

@@ -8,6 +8,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/parser"
 )
 
@@ -146,17 +147,7 @@ type preparedShape struct {
 // prepareShape prepares text on conn (binding only, nothing runs).
 func prepareShape(conn *sql.Conn, text string) (*preparedShape, error) {
 	var out preparedShape
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*duckdb.Conn)
-		if !ok {
-			return fmt.Errorf("internal error: not a DuckDB connection")
-		}
-		st, err := c.Prepare(text)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		s := st.(*duckdb.Stmt)
+	err := engine.Prepare(conn, text, func(s *duckdb.Stmt) error {
 		for i := 1; i <= s.NumInput(); i++ {
 			t, err := s.ParamType(i)
 			if err != nil {
