@@ -56,16 +56,23 @@ func run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
+	out, errOut, code := runCommand(t, cmd)
+	return result{out, errOut, code}
+}
+
+// runCommand runs cmd and returns its stdout, stderr and exit status; it
+// fails the test if cmd cannot run at all.
+func runCommand(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("run modelsql: %v", err)
+		t.Fatalf("run %s: %v", cmd.Path, err)
 	}
-	return result{out.String(), errb.String(), code}
+	return out.String(), errb.String(), code
 }
 
 // sql runs statements on a data directory and fails the test on error.

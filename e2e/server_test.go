@@ -141,16 +141,8 @@ func (s *server) psql(t *testing.T, user, pw, db string, extraEnv []string, args
 	cmd.Env = append(os.Environ(), "PGHOST=127.0.0.1", fmt.Sprintf("PGPORT=%d", s.port), "PGUSER="+user,
 		"PGPASSWORD="+pw, "PGDATABASE="+db, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=20")
 	cmd.Env = append(cmd.Env, extraEnv...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("psql: %v", err)
-	}
-	return psqlResult{out.String(), errb.String(), code}
+	out, errOut, code := runCommand(t, cmd)
+	return psqlResult{out, errOut, code}
 }
 
 func requirePsql(t *testing.T) {
