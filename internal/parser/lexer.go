@@ -435,3 +435,18 @@ func (l *Lexer) dollarString(tag string, startPos Pos) (string, error) {
 	}
 	return body, nil
 }
+
+// LeadingWords returns the first n words of a statement, upper-cased: the
+// identifiers and keywords before its first other token (comments are not
+// tokens), e.g. CREATE OR REPLACE VIEW.
+func LeadingWords(text string, n int) []string {
+	toks, _ := Tokenize(text, false)
+	var out []string
+	for _, t := range toks {
+		if len(out) == n || t.Kind != TokIdent {
+			break
+		}
+		out = append(out, strings.ToUpper(t.Text))
+	}
+	return out
+}

@@ -230,26 +230,10 @@ func firstKeyword(text string) string {
 	return strings.ToUpper(toks[0].Text)
 }
 
-// keywords returns the first n identifier words of a statement.
-func keywords(text string, n int) []string {
-	toks, _ := parser.Tokenize(text, false)
-	var out []string
-	for _, t := range toks {
-		if len(out) == n {
-			break
-		}
-		if t.Kind != parser.TokIdent {
-			break
-		}
-		out = append(out, strings.ToUpper(t.Text))
-	}
-	return out
-}
-
 // shape turns a session result into columns, rows and a command tag.
 func shape(text string, res *session.Result) *outcome {
 	out := &outcome{}
-	kws := keywords(text, 6)
+	kws := parser.LeadingWords(text, 6)
 	kw := ""
 	if len(kws) > 0 {
 		kw = kws[0]

@@ -129,11 +129,11 @@ func (w *Warehouse) predictor(ctx context.Context, sha string) (functions.Predic
 // definesStoredQuery reports whether a statement creates a view or macro,
 // whose text DuckDB keeps and re-binds later.
 func definesStoredQuery(text string) bool {
-	words := strings.Fields(strings.ToUpper(text))
+	words := parser.LeadingWords(text, 5)
 	if len(words) == 0 || words[0] != "CREATE" {
 		return false
 	}
-	for _, w := range words[1:min(len(words), 5)] {
+	for _, w := range words[1:] {
 		switch w {
 		case "VIEW", "MACRO", "FUNCTION":
 			return true

@@ -133,3 +133,20 @@ func TestConcurrentSessions(t *testing.T) {
 		}
 	}
 }
+
+func TestDefinesStoredQuery(t *testing.T) {
+	for text, want := range map[string]bool{
+		"CREATE VIEW v AS SELECT 1":                       true,
+		"create or replace temp view v as select 1":       true,
+		"CREATE MACRO m(x) AS x":                          true,
+		"/* note */ CREATE VIEW v AS SELECT 1":            true,
+		"-- note\nCREATE OR REPLACE VIEW v AS SELECT 1":   true,
+		"CREATE TABLE t AS SELECT 1":                      false,
+		"SELECT 'CREATE VIEW'":                            false,
+		"CREATE OR REPLACE TEMPORARY TABLE t AS SELECT 1": false,
+	} {
+		if got := definesStoredQuery(text); got != want {
+			t.Errorf("definesStoredQuery(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
