@@ -242,7 +242,8 @@ func (m *Model) PredictColumns(cols []Column, nrows int, out []float32, opt Pred
 	if err != nil || nrows == 0 {
 		return err
 	}
-	if w := m.OutputWidth(opt); len(out) < nrows*w {
+	nf, w := m.numFeature, m.OutputWidth(opt)
+	if len(out) < nrows*w {
 		return fmt.Errorf("xgboost: %d rows need %d output values, have %d", nrows, nrows*w, len(out))
 	}
 	needRows := m.booster == boosterLinear
@@ -252,7 +253,6 @@ func (m *Model) PredictColumns(cols []Column, nrows int, out []float32, opt Pred
 	}
 	s := m.getScratch(nrows)
 	defer scratchPool.Put(s)
-	nf, w := m.numFeature, m.OutputWidth(opt)
 	var rows []float32
 	if needRows {
 		if cap(s.rows) < blockRows*nf {
