@@ -86,8 +86,8 @@ func TestBenchSQL(t *testing.T) {
 		types += fmt.Sprintf(", '%s': 'FLOAT'", names[i])
 	}
 	cols, input, sumCols := strings.Join(names, ", "), strings.Join(inputs, ", "), strings.Join(names, "+")
-	// The table: the same float32 rows, through a CSV of their shortest
-	// round-trip decimal forms (missing values as empty fields, i.e. NULL).
+	// The table: the same float32 rows, through a CSV (missing values as
+	// empty fields, i.e. NULL).
 	csvPath := filepath.Join(dir, "rows.csv")
 	writeCSV(t, csvPath, rows, nf)
 	exec(fmt.Sprintf(`CREATE TABLE big AS SELECT * FROM read_csv('%s', header = false, columns = {'id': 'BIGINT'%s})`, csvPath, types))
@@ -255,6 +255,9 @@ func (t timing) overWall(base timing) float64 {
 }
 func (t timing) overCPU(base timing) float64 { return 100 * (t.cpu.Seconds()/base.cpu.Seconds() - 1) }
 
+// writeCSV writes row-major float32 rows as CSV lines "id,v0,v1,...", each
+// value as the exact decimal of its float64 widening (so that FLOAT and
+// DOUBLE columns both read back the float32), NaN as an empty field (NULL).
 func writeCSV(t *testing.T, path string, rows []float32, nf int) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -266,7 +269,7 @@ func writeCSV(t *testing.T, path string, rows []float32, nf int) {
 		for _, v := range rows[r*nf : (r+1)*nf] {
 			w.WriteByte(',')
 			if !math.IsNaN(float64(v)) {
-				w.WriteString(strconv.FormatFloat(float64(v), 'g', -1, 32))
+				w.WriteString(strconv.FormatFloat(float64(v), 'g', -1, 64))
 			}
 		}
 		w.WriteByte('\n')

@@ -48,23 +48,8 @@ func TestPredictGoldenThroughSQL(t *testing.T) {
 		if len(x) != d.NRows*d.NFeat {
 			t.Fatalf("dataset %s: %d values for %d×%d", name, len(x), d.NRows, d.NFeat)
 		}
-		// Each value as the exact decimal of its float64 widening, so that
-		// FLOAT and DOUBLE columns both hold the fixture's float32.
 		csvPath := filepath.Join(dir, name+".csv")
-		var b strings.Builder
-		for r := range d.NRows {
-			b.WriteString(strconv.Itoa(r))
-			for _, v := range x[r*d.NFeat : (r+1)*d.NFeat] {
-				b.WriteByte(',')
-				if v == v {
-					b.WriteString(strconv.FormatFloat(float64(v), 'g', -1, 64))
-				}
-			}
-			b.WriteByte('\n')
-		}
-		if err := os.WriteFile(csvPath, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeCSV(t, csvPath, x, d.NFeat)
 		cols, sel := "'id': 'BIGINT'", "id"
 		for f := range d.NFeat {
 			cols += fmt.Sprintf(", 'x%d': 'DOUBLE'", f)
