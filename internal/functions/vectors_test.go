@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"testing"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
-
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/xgboost"
 )
@@ -109,7 +107,6 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 	if fastReads.Load() == 0 {
 		t.Fatal("the vectorised read path was not used")
 	}
-	_ = duckdb.TYPE_DOUBLE
 }
 
 // classPredictor is a k-class classifier whose outputs are the row's
