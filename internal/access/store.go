@@ -17,23 +17,6 @@ import (
 
 const sys = engine.SystemCatalog
 
-var storeDDL = []string{
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.users (
-		name VARCHAR PRIMARY KEY, admin BOOLEAN NOT NULL, verifier VARCHAR NOT NULL,
-		create_time TIMESTAMP NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.roles (
-		name VARCHAR PRIMARY KEY, create_time TIMESTAMP NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.role_members (
-		role VARCHAR NOT NULL, user_name VARCHAR NOT NULL, PRIMARY KEY (role, user_name))`,
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.grants (
-		principal_kind VARCHAR NOT NULL, principal VARCHAR NOT NULL,
-		object_kind VARCHAR NOT NULL, object VARCHAR NOT NULL, privilege VARCHAR NOT NULL,
-		grantor VARCHAR NOT NULL, create_time TIMESTAMP NOT NULL,
-		PRIMARY KEY (principal_kind, principal, object_kind, object, privilege))`,
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.table_owners (
-		object VARCHAR PRIMARY KEY, owner VARCHAR NOT NULL, create_time TIMESTAMP NOT NULL)`,
-}
-
 // Store keeps users, roles, grants and table owners in the system database.
 //
 // Reads go through a snapshot of all of it, reloaded whenever this process
@@ -79,13 +62,9 @@ type Snapshot struct {
 
 type heldKey struct{ principalKind, principal, objectKind, object, privilege string }
 
-// OpenStore prepares the tables.
+// OpenStore returns the store of an open engine's database (whose tables
+// package migrate created).
 func OpenStore(ctx context.Context, db *sql.DB) (*Store, error) {
-	for _, q := range storeDDL {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("prepare user store: %w", err)
-		}
-	}
 	s := &Store{db: db}
 	s.gen.Store(1)
 	return s, nil

@@ -88,31 +88,9 @@ var (
 
 const sys = engine.SystemCatalog
 
-var schemaDDL = []string{
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.models (
-		project VARCHAR NOT NULL, schema_name VARCHAR NOT NULL, name VARCHAR NOT NULL,
-		display_name VARCHAR NOT NULL, owner VARCHAR NOT NULL,
-		source_type VARCHAR NOT NULL, model_type VARCHAR NOT NULL,
-		default_version VARCHAR NOT NULL, comment VARCHAR NOT NULL,
-		create_time TIMESTAMP NOT NULL, modify_time TIMESTAMP NOT NULL,
-		PRIMARY KEY (project, schema_name, name))`,
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.versions (
-		project VARCHAR NOT NULL, schema_name VARCHAR NOT NULL, model VARCHAR NOT NULL,
-		name VARCHAR NOT NULL, display_name VARCHAR NOT NULL,
-		inputs VARCHAR NOT NULL, options VARCHAR NOT NULL, comment VARCHAR NOT NULL,
-		artifact VARCHAR, create_time TIMESTAMP NOT NULL, modify_time TIMESTAMP NOT NULL,
-		PRIMARY KEY (project, schema_name, model, name))`,
-	`CREATE TABLE IF NOT EXISTS ` + sys + `.main.artifacts (
-		sha256 VARCHAR PRIMARY KEY, size BIGINT NOT NULL, source VARCHAR NOT NULL, data BLOB NOT NULL)`,
-}
-
-// Open prepares the catalog tables and loads the public models.
+// Open returns the catalog of an open engine (whose tables package migrate
+// created) and loads the public models.
 func Open(ctx context.Context, eng *engine.Engine, box *secrets.Box) (*Catalog, error) {
-	for _, q := range schemaDDL {
-		if _, err := eng.DB.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("prepare catalog: %w", err)
-		}
-	}
 	pub, err := LoadPublicModels(eng.DataDir, box)
 	if err != nil {
 		return nil, err

@@ -26,10 +26,13 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/modelsql/modelsql/internal/migrate"
 )
 
-// SystemCatalog is the DuckDB name of the attached system database.
-const SystemCatalog = "__modelsql"
+// SystemCatalog is the DuckDB name of the attached system database, whose
+// layout package migrate owns.
+const SystemCatalog = migrate.Catalog
 
 // DefaultSchema exists in every project.
 const DefaultSchema = "default"
@@ -99,6 +102,12 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Engine, error) {
 	if err := e.attachWithRetry(ctx, sys, SystemCatalog, opt.LockTimeout); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// Under the lock just taken: bring the system catalog to this build's
+	// format version, or refuse a directory written by a newer build.
+	if _, err := migrate.Apply(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data directory %s: %w", abs, err)
 	}
 	// Attach every existing project.
 	entries, _ := os.ReadDir(filepath.Join(abs, "projects"))

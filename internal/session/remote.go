@@ -86,12 +86,8 @@ func hasTask(tasks []string, want ...string) bool {
 	return false
 }
 
-// aiErrorsDDL creates the table of rows that failed under on_error = 'null'.
-const aiErrorsDDL = `CREATE TABLE IF NOT EXISTS ` + engine.SystemCatalog + `.main.ai_errors (
-	query_id VARCHAR, time TIMESTAMP, model VARCHAR, version VARCHAR, function VARCHAR,
-	input_hash VARCHAR, error_class VARCHAR, http_status INTEGER, attempts INTEGER, message VARCHAR)`
-
-// recordFailures stores the failed rows of a statement's AI calls.
+// recordFailures stores the failed rows of a statement's AI calls in the
+// system catalog's ai_errors table (created by package migrate).
 func (s *Session) recordFailures(ctx context.Context, bindings []*functions.Binding) error {
 	var all []functions.Failure
 	for _, b := range bindings {
@@ -101,9 +97,6 @@ func (s *Session) recordFailures(ctx context.Context, bindings []*functions.Bind
 	}
 	if len(all) == 0 {
 		return nil
-	}
-	if _, err := s.w.Engine.DB.ExecContext(ctx, aiErrorsDDL); err != nil {
-		return err
 	}
 	tx, err := s.w.Engine.DB.BeginTx(ctx, nil)
 	if err != nil {

@@ -1,0 +1,52 @@
+package migrate
+
+// sys prefixes the system catalog's tables.
+const sys = Catalog + ".main."
+
+// migrations is the system catalog's layout, oldest first. Append only:
+// a released migration is never edited, since directories already carry it.
+var migrations = []Migration{
+	{
+		Version: 1,
+		Name:    "initial layout: models, versions, stored model files, users, roles, grants, table owners, AI failures",
+		// IF NOT EXISTS: a directory from before format versions holds some
+		// of these tables already (unchanged, since this is their layout).
+		Statements: []string{
+			// Models and their versions (package catalog).
+			`CREATE TABLE IF NOT EXISTS ` + sys + `models (
+				project VARCHAR NOT NULL, schema_name VARCHAR NOT NULL, name VARCHAR NOT NULL,
+				display_name VARCHAR NOT NULL, owner VARCHAR NOT NULL,
+				source_type VARCHAR NOT NULL, model_type VARCHAR NOT NULL,
+				default_version VARCHAR NOT NULL, comment VARCHAR NOT NULL,
+				create_time TIMESTAMP NOT NULL, modify_time TIMESTAMP NOT NULL,
+				PRIMARY KEY (project, schema_name, name))`,
+			`CREATE TABLE IF NOT EXISTS ` + sys + `versions (
+				project VARCHAR NOT NULL, schema_name VARCHAR NOT NULL, model VARCHAR NOT NULL,
+				name VARCHAR NOT NULL, display_name VARCHAR NOT NULL,
+				inputs VARCHAR NOT NULL, options VARCHAR NOT NULL, comment VARCHAR NOT NULL,
+				artifact VARCHAR, create_time TIMESTAMP NOT NULL, modify_time TIMESTAMP NOT NULL,
+				PRIMARY KEY (project, schema_name, model, name))`,
+			`CREATE TABLE IF NOT EXISTS ` + sys + `artifacts (
+				sha256 VARCHAR PRIMARY KEY, size BIGINT NOT NULL, source VARCHAR NOT NULL, data BLOB NOT NULL)`,
+			// Users, roles, grants and table owners (package access).
+			`CREATE TABLE IF NOT EXISTS ` + sys + `users (
+				name VARCHAR PRIMARY KEY, admin BOOLEAN NOT NULL, verifier VARCHAR NOT NULL,
+				create_time TIMESTAMP NOT NULL)`,
+			`CREATE TABLE IF NOT EXISTS ` + sys + `roles (
+				name VARCHAR PRIMARY KEY, create_time TIMESTAMP NOT NULL)`,
+			`CREATE TABLE IF NOT EXISTS ` + sys + `role_members (
+				role VARCHAR NOT NULL, user_name VARCHAR NOT NULL, PRIMARY KEY (role, user_name))`,
+			`CREATE TABLE IF NOT EXISTS ` + sys + `grants (
+				principal_kind VARCHAR NOT NULL, principal VARCHAR NOT NULL,
+				object_kind VARCHAR NOT NULL, object VARCHAR NOT NULL, privilege VARCHAR NOT NULL,
+				grantor VARCHAR NOT NULL, create_time TIMESTAMP NOT NULL,
+				PRIMARY KEY (principal_kind, principal, object_kind, object, privilege))`,
+			`CREATE TABLE IF NOT EXISTS ` + sys + `table_owners (
+				object VARCHAR PRIMARY KEY, owner VARCHAR NOT NULL, create_time TIMESTAMP NOT NULL)`,
+			// Rows that failed under on_error = 'null' (package session).
+			`CREATE TABLE IF NOT EXISTS ` + sys + `ai_errors (
+				query_id VARCHAR, time TIMESTAMP, model VARCHAR, version VARCHAR, function VARCHAR,
+				input_hash VARCHAR, error_class VARCHAR, http_status INTEGER, attempts INTEGER, message VARCHAR)`,
+		},
+	},
+}
