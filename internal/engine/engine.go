@@ -6,7 +6,9 @@
 //	projects/<name>.duckdb one DuckDB database per project, attached under the
 //	                       project's name so that DuckDB's catalog.schema.table
 //	                       is MaxCompute's project.schema.table
-//	secret.key             key that encrypts secrets at rest (mode 0600)
+//	secret.key             key that encrypts secrets at rest
+//
+// The directory is 0700 and its files 0600 (see makePrivate).
 //
 // DuckDB lets one process at a time open a database file for writing. The
 // engine therefore holds the data directory for its whole life; a second
@@ -62,11 +64,11 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Engine, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = 60 * time.Second
 	}
-	if err := os.MkdirAll(filepath.Join(dataDir, "projects"), 0o755); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := makePrivate(abs); err != nil {
 		return nil, err
 	}
 	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
