@@ -19,6 +19,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,6 +110,10 @@ func Open(ctx context.Context, dataDir string, opt Options) (*Engine, error) {
 	// format version, or refuse a directory written by a newer build.
 	if _, err := migrate.Apply(ctx, db); err != nil {
 		db.Close()
+		if ne := (*migrate.NewerError)(nil); errors.As(err, &ne) {
+			ne.Dir = abs
+			return nil, ne
+		}
 		return nil, fmt.Errorf("data directory %s: %w", abs, err)
 	}
 	// Attach every existing project.

@@ -40,12 +40,17 @@ func Latest() int { return migrations[len(migrations)-1].Version }
 
 // NewerError refuses a data directory written by a newer modelsql.
 type NewerError struct {
+	Dir              string // set by the caller, which knows it
 	Found, Supported int
 }
 
 func (e *NewerError) Error() string {
-	return fmt.Sprintf("the data directory has format version %d, written by a newer modelsql; this modelsql reads format versions up to %d: use a newer modelsql (the directory was not changed)",
-		e.Found, e.Supported)
+	dir := "the data directory"
+	if e.Dir != "" {
+		dir = "data directory " + e.Dir
+	}
+	return fmt.Sprintf("%s has format version %d, written by a newer modelsql; this modelsql reads format versions up to %d: use a newer modelsql (its catalog was not changed)",
+		dir, e.Found, e.Supported)
 }
 
 // Result tells what Apply found and did.
