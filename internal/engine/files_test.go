@@ -1,10 +1,11 @@
+//go:build unix
+
 package engine
 
 import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,21 +52,25 @@ func checkPrivate(t *testing.T, dir string, mustHave ...string) {
 	}
 }
 
-func TestNewDataDirectoryIsPrivate(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no Unix permissions")
+// openWithProject opens (creating) a data directory with a project "sales".
+func openWithProject(t *testing.T, dir string) *Engine {
+	t.Helper()
+	e, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := e.EnsureProject(context.Background(), "sales"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestNewDataDirectoryIsPrivate(t *testing.T) {
 	old := syscall.Umask(0o022) // what a shell usually has
 	defer syscall.Umask(old)
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "wh")
-	e, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.EnsureProject(ctx, "sales"); err != nil {
-		t.Fatal(err)
-	}
+	e := openWithProject(t, dir)
 	// Uncheckpointed writes: DuckDB keeps them in WAL files next to the databases.
 	for _, q := range []string{
 		"SET checkpoint_threshold = '1GB'",
@@ -85,19 +90,8 @@ func TestNewDataDirectoryIsPrivate(t *testing.T) {
 
 // A directory made by an earlier build (0755, files 0644) is tightened when opened.
 func TestExistingDataDirectoryIsTightened(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no Unix permissions")
-	}
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "wh")
-	e, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.EnsureProject(ctx, "sales"); err != nil {
-		t.Fatal(err)
-	}
-	e.Close()
+	openWithProject(t, dir).Close()
 	for name, m := range map[string]os.FileMode{
 		"": 0o755, "projects": 0o755, "system.duckdb": 0o644, "projects/sales.duckdb": 0o644,
 		"secret.key": 0o644, "storage.json": 0o664,
@@ -110,7 +104,7 @@ func TestExistingDataDirectoryIsTightened(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e, err = Open(ctx, dir, Options{})
+	e, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
