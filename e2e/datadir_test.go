@@ -105,6 +105,21 @@ func TestDataDirFormatV1(t *testing.T) {
 		}
 	}
 
+	// Opening tightened the checkout's 0755/0644 modes.
+	for _, p := range []string{"", "projects", "system.duckdb", "secret.key", "projects/default.duckdb", "projects/sales.duckdb"} {
+		st, err := os.Stat(filepath.Join(data, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := os.FileMode(0o600)
+		if st.IsDir() {
+			want = 0o700
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s/%s: mode %o, want %o", filepath.Base(data), p, st.Mode().Perm(), want)
+		}
+	}
+
 	// Recognised as format version 1 (and, if newer, migrated from it).
 	r := runIn(t, "--data", data, "--format", "csv", "-c", "SELECT version, name FROM __modelsql.main.schema_migrations ORDER BY version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "version,name\n1,\"initial layout") ||
@@ -162,21 +177,6 @@ func TestDataDirFormatV1(t *testing.T) {
 		}
 	}
 	s.stop()
-
-	// Opening tightened the checkout's 0755/0644 modes.
-	for _, p := range []string{"", "projects", "system.duckdb", "secret.key", "projects/default.duckdb", "projects/sales.duckdb"} {
-		st, err := os.Stat(filepath.Join(data, p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := os.FileMode(0o600)
-		if st.IsDir() {
-			want = 0o700
-		}
-		if st.Mode().Perm() != want {
-			t.Errorf("%s/%s: mode %o, want %o", filepath.Base(data), p, st.Mode().Perm(), want)
-		}
-	}
 }
 
 // A data directory whose recorded format version is newer than this build's
