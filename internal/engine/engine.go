@@ -8,7 +8,9 @@
 //	                       is MaxCompute's project.schema.table
 //	secret.key             key that encrypts secrets at rest
 //
-// The directory is 0700 and its files 0600 (see makePrivate).
+// The directory is 0700 and its files 0600 (see makePrivate); the system
+// catalog's layout and format version belong to package migrate
+// (docs/data-directory.md).
 //
 // DuckDB lets one process at a time open a database file for writing. The
 // engine therefore holds the data directory for its whole life; a second
