@@ -7,10 +7,16 @@ TOOLS   ?= $(HOME)/.cache/modelsql-tools
 BIN     ?= bin/modelsql
 export MODELSQL_TOOLS := $(TOOLS)
 
+# `modelsql --version` prints these (internal/buildinfo; a plain `go build`
+# falls back to what the Go toolchain records).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; })
+LDFLAGS := -X github.com/modelsql/modelsql/internal/buildinfo.version=$(VERSION) -X github.com/modelsql/modelsql/internal/buildinfo.commit=$(COMMIT)
+
 .PHONY: build run test deps vet fmt-check fuzz bench-xgboost bench-sql bench-ai bench-server fixtures examples
 
 build:
-	$(GO) build -o $(BIN) ./cmd/modelsql
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/modelsql
 
 # The main job: the demo script on the embedded default data directory.
 run: build

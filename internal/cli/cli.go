@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -28,38 +27,52 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// Subcommands registered by other packages' wiring (serve, user, fake-llm).
-var subcommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+// mainUsage introduces `modelsql --help`.
+const mainUsage = `usage: modelsql [flags]                       interactive shell (stdin a terminal)
+       modelsql [flags] -c SQL [-c SQL]...     run statements
+       modelsql [flags] -f FILE                run a script
+       modelsql [flags] < FILE                 run the statements on stdin
+       modelsql [--data DIR] serve [flags]     PostgreSQL wire server (docs/server.md)
+       modelsql [--data DIR] user add|passwd|del|list ...   server users, offline
+       modelsql fake-llm [flags]               test LLM server (PAI-EAS / OpenAI)
+       modelsql version | --version            version, commit, DuckDB version
+
+Global flags go before or after the subcommand (modelsql --data DIR serve, or
+modelsql serve --data DIR); 'modelsql SUBCOMMAND --help' describes each one.
+
+Flags:
+`
 
 // Main runs modelsql with args (without the program name) and returns the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		if sub, ok := subcommands[args[0]]; ok {
-			return sub(args[1:], stdin, stdout, stderr)
-		}
-	}
 	fs := flag.NewFlagSet("modelsql", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var (
 		commands multiFlag
 		dataDir  = fs.String("data", "./modelsql-data", "data directory (created on first use)")
 		project  = fs.String("project", "default", "current project (created on first use)")
 		file     = fs.String("f", "", "run the statements of a SQL script file")
 		format   = fs.String("format", output.Table, "output format: table, csv or jsonl")
-		goOn     = fs.Bool("continue-on-error", false, "run the remaining statements after a failing one")
+		goOn     = fs.Bool("continue-on-error", false, "run the remaining statements after a failing one (the exit status is still 1)")
+		version  = versionFlag(fs)
 	)
 	fs.Var(&commands, "c", "run SQL (may repeat; may hold several ';'-separated statements)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: modelsql [--data DIR] [--project NAME] [-c SQL]... [-f FILE] [--format table|csv|jsonl] [--continue-on-error]\n")
-		fmt.Fprintf(stderr, "       modelsql serve|user|fake-llm ... (see README)\n\n")
+		fmt.Fprint(fs.Output(), mainUsage)
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
-	if code, ok := parseFlags(fs, args, stderr, " (SQL goes after -c)"); !ok {
+	if code, ok := parseArgs(fs, args, stdout, stderr); !ok {
 		return code
+	}
+	if *version {
+		return printVersion(stdout, stderr)
+	}
+	if fs.NArg() > 0 {
+		return dispatch(fs, stdin, stdout, stderr)
 	}
 	if !output.Valid(*format) {
 		fmt.Fprintf(stderr, "ERROR: unknown --format %q: use table, csv or jsonl\n", *format)
-		return 2
+		return exitUsage
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,13 +81,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	defer w.Close()
 	sess, err := w.NewSession(ctx, session.SessionOptions{Project: *project, CreateProject: true, Admin: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	defer sess.Close()
 	sess.Warnings = stderr
@@ -84,17 +97,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case len(commands) > 0 || *file != "":
 		for _, c := range commands {
 			if !r.runScript(ctx, c, "") {
-				return 1
+				return exitFailed
 			}
 		}
 		if *file != "" {
 			b, err := os.ReadFile(*file)
 			if err != nil {
 				fmt.Fprintf(stderr, "ERROR: %v\n", err)
-				return 1
+				return exitFailed
 			}
 			if !r.runScript(ctx, string(b), *file) {
-				return 1
+				return exitFailed
 			}
 		}
 	case isTerminal(stdin):
@@ -103,16 +116,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		b, err := io.ReadAll(stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "ERROR: %v\n", err)
-			return 1
+			return exitFailed
 		}
 		if !r.runScript(ctx, string(b), "") {
-			return 1
+			return exitFailed
 		}
 	}
 	if r.failed {
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 type runner struct {
@@ -195,8 +208,29 @@ func (r *runner) runOne(ctx context.Context, p parser.Piece) bool {
 		r.report(err)
 		return false
 	}
-	r.print(res)
+	r.print(statusOnly(res, stmt))
 	return true
+}
+
+// statusOnly turns DuckDB's answer to a statement that returns nothing
+// (CREATE TABLE, SET, DROP, BEGIN, ...: an empty "Count" or "Success"
+// column) into the "OK" that modelsql's own statements print. A query that
+// happens to return no rows in such a column stays a table.
+func statusOnly(res *session.Result, stmt string) *session.Result {
+	if len(res.Rows) > 0 || len(res.Columns) != 1 || (res.Columns[0] != "Count" && res.Columns[0] != "Success") {
+		return res
+	}
+	if w := parser.LeadingWords(stmt, 1); len(w) == 0 || queryWords[w[0]] {
+		return res
+	}
+	return &session.Result{Message: "OK"}
+}
+
+// queryWords start statements whose result is a table, even an empty one.
+var queryWords = map[string]bool{
+	"SELECT": true, "WITH": true, "FROM": true, "VALUES": true, "TABLE": true, "SHOW": true,
+	"DESCRIBE": true, "DESC": true, "SUMMARIZE": true, "CALL": true, "EXPLAIN": true,
+	"PIVOT": true, "UNPIVOT": true,
 }
 
 func (r *runner) report(err error) {
@@ -223,18 +257,28 @@ func isTerminal(x any) bool {
 
 // shell is the interactive loop: line editing, history, statements ending in ';'.
 func (r *runner) shell(ctx context.Context, dataDir string) int {
-	home, _ := os.UserHomeDir()
+	hist := &history{path: historyPath()}
+	entries, err := hist.load()
+	if err != nil {
+		fmt.Fprintf(r.errw, "WARNING: history %s: %v (not recorded this session)\n", hist.path, err)
+		hist.path = ""
+	}
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:          r.prompt(),
-		HistoryFile:     filepath.Join(home, ".modelsql_history"),
 		InterruptPrompt: "^C",
 		EOFPrompt:       "",
+		// Whole statements are recorded by hist, not every line typed.
+		DisableAutoSaveHistory: true,
+		HistoryLimit:           historyLimit,
 	})
 	if err != nil {
 		fmt.Fprintf(r.errw, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	defer rl.Close()
+	for _, e := range entries {
+		rl.SaveHistory(e) // no HistoryFile: memory only
+	}
 	fmt.Fprintf(r.out, "modelsql on %s — statements end with ';', Ctrl-D quits.\n", dataDir)
 	var buf strings.Builder
 	for {
@@ -245,7 +289,7 @@ func (r *runner) shell(ctx context.Context, dataDir string) int {
 			continue
 		}
 		if err != nil { // io.EOF
-			return 0
+			return exitOK
 		}
 		if buf.Len() == 0 && strings.TrimSpace(line) == "" {
 			continue
@@ -256,6 +300,12 @@ func (r *runner) shell(ctx context.Context, dataDir string) int {
 			rl.SetPrompt("      -> ")
 			continue
 		}
+		if e := historyEntry(buf.String()); e != "" {
+			rl.SaveHistory(e)
+			if err := hist.add(e); err != nil {
+				fmt.Fprintf(r.errw, "WARNING: history: %v\n", err)
+			}
+		}
 		r.failed = false
 		r.runScript(ctx, buf.String(), "")
 		buf.Reset()
@@ -265,27 +315,4 @@ func (r *runner) shell(ctx context.Context, dataDir string) int {
 
 func (r *runner) prompt() string {
 	return fmt.Sprintf("modelsql:%s.%s> ", r.sess.Project(), r.sess.Schema())
-}
-
-// parseFlags parses args into fs, for a command that takes no positional
-// arguments (hint follows the error about one). ok is false when the
-// command must exit, with code.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, hint string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		return parseExitCode(err), false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ERROR: unexpected argument %q%s\n", fs.Arg(0), hint)
-		return 2, false
-	}
-	return 0, true
-}
-
-// parseExitCode is the exit code after a flag parsing error: 0 for -h,
-// whose usage the flag package printed, 2 for a bad flag it reported.
-func parseExitCode(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	return 2
 }

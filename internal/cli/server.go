@@ -26,31 +26,13 @@ import (
 )
 
 func init() {
-	subcommands["serve"] = serveMain
-	subcommands["user"] = userMain
-}
-
-// parseInterspersed parses flags that may follow positional arguments
-// (modelsql user add --admin NAME --data DIR).
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
+	subcommands["serve"] = subcommand{run: serveMain, globals: []string{"data"}}
+	subcommands["user"] = subcommand{run: userMain, globals: []string{"data"}}
 }
 
 // serveMain is `modelsql serve`.
 func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("modelsql serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var allow multiFlag
 	var (
 		dataDir     = fs.String("data", "./modelsql-data", "data directory")
@@ -63,18 +45,23 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		threads     = fs.Int("threads", 0, "DuckDB worker threads (0 = DuckDB's default)")
 		memoryLimit = fs.String("memory-limit", "", "DuckDB memory_limit, e.g. 4GB")
 		authDelay   = fs.Duration("auth-fail-delay", time.Second, "minimum time before a failed login is answered")
+		version     = versionFlag(fs)
 	)
 	fs.Var(&allow, "allow-dir", "directory whose files users may read with read_csv & co. and CREATE MODEL LOCATION (may repeat)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: modelsql serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\n")
+		fmt.Fprintf(fs.Output(), "usage: modelsql [--data DIR] serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\nServes the data directory over the PostgreSQL wire protocol until SIGINT or SIGTERM\n(docs/server.md). Flags:\n")
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
-	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr, ""); !ok {
 		return code
+	}
+	if *version {
+		return printVersion(stdout, stderr)
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		fmt.Fprintln(stderr, "ERROR: --tls-cert and --tls-key go together")
-		return 2
+		return exitUsage
 	}
 	logger := log.New(stderr, "modelsql: ", log.LstdFlags)
 	var tlsConfig *tls.Config
@@ -82,7 +69,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "ERROR: TLS: %v\n", err)
-			return 1
+			return exitFailed
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
@@ -93,55 +80,55 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{Threads: *threads, MemoryLimit: *memoryLimit}})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	defer w.Close()
 	store, err := access.OpenStore(ctx, w.Engine.DB)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	sn, err := store.Snapshot(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	if len(sn.Users) == 0 {
 		fmt.Fprintf(stderr, "ERROR: the warehouse has no users yet; create the first administrator with\n  modelsql user add --admin NAME --data %s\n(password from stdin or MODELSQL_PASSWORD)\n", *dataDir)
-		return 1
+		return exitFailed
 	}
 	if err := w.Engine.EnsureProject(ctx, "default"); err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	var allowDirs []string
 	for _, d := range allow {
 		abs, err := filepath.Abs(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "ERROR: --allow-dir %s: %v\n", d, err)
-			return 1
+			return exitFailed
 		}
 		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 			fmt.Fprintf(stderr, "ERROR: --allow-dir %s is not a directory\n", d)
-			return 1
+			return exitFailed
 		}
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			abs = real
 		}
 		if abs == w.Engine.DataDir || strings.HasPrefix(w.Engine.DataDir, abs+string(filepath.Separator)) || strings.HasPrefix(abs, w.Engine.DataDir+string(filepath.Separator)) {
 			fmt.Fprintf(stderr, "ERROR: --allow-dir %s overlaps the data directory\n", d)
-			return 1
+			return exitFailed
 		}
 		allowDirs = append(allowDirs, abs)
 	}
 	if err := access.LockDown(ctx, w.Engine, allowDirs); err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	guard, err := access.NewGuard(store, access.GuardOptions{AllowDirs: allowDirs, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	srv, err := pgserver.New(pgserver.Config{
 		Warehouse: w, Guard: guard, TLS: tlsConfig, MaxCopyBytes: *maxCopy,
@@ -149,12 +136,12 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	tlsNote := "plain connections only"
 	if tlsConfig != nil {
@@ -171,60 +158,74 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "ERROR: %v\n", err)
 			srv.Shutdown(0)
-			return 1
+			return exitFailed
 		}
 	}
 	if err := w.Close(); err != nil {
 		fmt.Fprintf(stderr, "ERROR: close: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	logger.Printf("stopped")
-	return 0
+	return exitOK
 }
 
 // userMain is `modelsql user add|passwd|del|list`.
 func userMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	usage := func() {
-		fmt.Fprintln(stderr, `usage: modelsql user add [--admin] NAME [--data DIR]   (password from stdin or MODELSQL_PASSWORD)
-       modelsql user passwd NAME [--data DIR]
-       modelsql user del NAME [--data DIR]
-       modelsql user list [--data DIR]
-The server must not be running on the data directory (use CREATE USER over SQL then).`)
-	}
-	if len(args) == 0 {
-		usage()
-		return 2
-	}
-	verb := args[0]
-	fs := flag.NewFlagSet("modelsql user "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flag.NewFlagSet("modelsql user", flag.ContinueOnError)
 	dataDir := fs.String("data", "./modelsql-data", "data directory")
 	admin := fs.Bool("admin", false, "the user is an administrator (add)")
-	fs.Usage = usage
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		return parseExitCode(err)
+	version := versionFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: modelsql [--data DIR] user add [--admin] NAME   (password from stdin or MODELSQL_PASSWORD)
+       modelsql [--data DIR] user passwd NAME
+       modelsql [--data DIR] user del NAME
+       modelsql [--data DIR] user list
+Manages the users of 'modelsql serve' while no server runs on the data
+directory (while one does, use CREATE USER, ALTER USER, DROP USER over SQL).
+Flags may also follow the verb or the name. Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
+	var pos []string
+	if code, ok := parseWith(fs, stdout, stderr, func() (err error) {
+		pos, err = parseInterspersed(fs, args)
+		return err
+	}); !ok {
+		return code
+	}
+	if *version {
+		return printVersion(stdout, stderr)
+	}
+	usageError := func(msg string) int {
+		fmt.Fprintf(stderr, "ERROR: %s\n(run 'modelsql user --help' for usage)\n", msg)
+		return exitUsage
+	}
+	if len(pos) == 0 {
+		return usageError("modelsql user needs a verb: add, passwd, del or list")
+	}
+	verb := pos[0]
+	pos = pos[1:]
 	need := 1
-	if verb == "list" {
-		need = 0
-	}
 	switch verb {
-	case "add", "passwd", "del", "list":
+	case "add", "passwd", "del":
+	case "list":
+		need = 0
 	default:
-		usage()
-		return 2
+		return usageError(fmt.Sprintf("unknown verb %q: use add, passwd, del or list", verb))
 	}
 	if len(pos) != need {
-		usage()
-		return 2
+		if need == 0 {
+			return usageError(fmt.Sprintf("modelsql user %s takes no name", verb))
+		}
+		return usageError(fmt.Sprintf("modelsql user %s takes one user name", verb))
 	}
 	var password string
 	if verb == "add" || verb == "passwd" {
 		p, err := readPassword(stdin, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "ERROR: %v\n", err)
-			return 1
+			return exitFailed
 		}
 		password = p
 	}
@@ -233,13 +234,13 @@ The server must not be running on the data directory (use CREATE USER over SQL t
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{LockTimeout: 5 * time.Second}})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n(if the server is running on this directory, manage users with SQL: CREATE USER, ALTER USER, DROP USER)\n", err)
-		return 1
+		return exitFailed
 	}
 	defer w.Close()
 	store, err := access.OpenStore(ctx, w.Engine.DB)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	switch verb {
 	case "add":
@@ -289,9 +290,9 @@ The server must not be running on the data directory (use CREATE USER over SQL t
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 // readPassword takes the password from MODELSQL_PASSWORD, a terminal

@@ -2,17 +2,15 @@ package fakellm
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -21,16 +19,38 @@ const APIKeyEnv = "MODELSQL_FAKE_LLM_API_KEY"
 
 // Config is the parsed command line of `modelsql fake-llm`.
 type Config struct {
-	Listen  string
+	Listen string
+	// URLFile, when set, receives the server's URL (http://host:port and a
+	// newline) once it listens, so that a script can start it on port 0.
+	URLFile string
 	Options Options
 	Verbose bool
+	// Version asks for modelsql's version instead (handled by the caller).
+	Version bool
 }
+
+// usageHeader introduces `modelsql fake-llm --help`.
+const usageHeader = `usage: modelsql fake-llm [--listen HOST:PORT] [--url-file FILE] [flags]
+
+A deterministic PAI-EAS- and OpenAI-compatible LLM server for tests and demos
+(docs/ai-functions.md §7). It prints its URL and the CREATE MODEL options that
+reach it, then serves until SIGINT or SIGTERM. Routes:
+  POST /api/predict/<service>/v1/chat/completions, /api/predict/<service>/v1/embeddings
+  POST /v1/chat/completions, /v1/embeddings
+  GET  .../v1/models, /healthz
+
+Flags:
+`
 
 // ParseFlags parses the arguments of `modelsql fake-llm` (without the
 // subcommand name). Usage and errors go to errOut. -h gives flag.ErrHelp.
 func ParseFlags(args []string, errOut io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("fake-llm", flag.ContinueOnError)
+	fs := flag.NewFlagSet("modelsql fake-llm", flag.ContinueOnError)
 	fs.SetOutput(errOut)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
 	var (
 		c        Config
 		statuses string
@@ -38,6 +58,7 @@ func ParseFlags(args []string, errOut io.Writer) (Config, error) {
 		models   string
 	)
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8089", "address to listen on (port 0 picks a free port)")
+	fs.StringVar(&c.URLFile, "url-file", "", "write the server's URL to this file once it listens (for scripts using port 0)")
 	fs.StringVar(&c.Options.APIKey, "api-key", "", "expected token (raw on /api/predict paths, Bearer on /v1); default $"+APIKeyEnv+", empty accepts any")
 	fs.BoolVar(&c.Options.LenientAuth, "lenient-auth", false, "accept raw and Bearer tokens on every path")
 	fs.DurationVar(&c.Options.Latency, "latency", 0, "latency added to every request, e.g. 50ms")
@@ -50,8 +71,8 @@ func ParseFlags(args []string, errOut io.Writer) (Config, error) {
 	fs.IntVar(&c.Options.EmbeddingDims, "dims", 1024, "default embedding dimensions")
 	fs.StringVar(&services, "services", "", "comma-separated EAS service names to serve (default any)")
 	fs.StringVar(&models, "models", "", "comma-separated model names to serve (default any)")
-	fs.IntVar(&c.Options.MaxRecorded, "max-recorded", -1, "requests kept in memory (-1 none)")
 	fs.BoolVar(&c.Verbose, "v", false, "log every request to stderr")
+	fs.BoolVar(&c.Version, "version", false, "print modelsql's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -78,6 +99,9 @@ func ParseFlags(args []string, errOut io.Writer) (Config, error) {
 	}
 	c.Options.Services = splitList(services)
 	c.Options.Models = splitList(models)
+	// Requests are recorded for Go tests (Server.Requests); the command has
+	// no way to read them back, so it keeps none.
+	c.Options.MaxRecorded = -1
 	return c, nil
 }
 
@@ -141,23 +165,68 @@ func Serve(ctx context.Context, cfg Config, out, errOut io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("fake-llm: %w", err)
 	}
-	fmt.Fprintf(out, "fake-llm listening on %s\n", r.URL)
-	fmt.Fprintf(out, "  PAI-EAS: ENDPOINT='%s' PAI_EAS_SERVICE_NAME='<any>'\n", r.URL)
-	fmt.Fprintf(out, "  OpenAI:  ENDPOINT='%s/v1' API_FLAVOR='openai'\n", r.URL)
+	if cfg.URLFile != "" {
+		if err := writeFileAtomic(cfg.URLFile, r.URL+"\n"); err != nil {
+			r.Shutdown()
+			return fmt.Errorf("fake-llm: --url-file: %w", err)
+		}
+	}
+	fmt.Fprint(out, Banner(r.URL, cfg.Options))
 	<-ctx.Done()
 	return r.Shutdown()
 }
 
-// Main is `modelsql fake-llm [flags]`: it serves until SIGINT or SIGTERM.
-func Main(args []string) error {
-	cfg, err := ParseFlags(args, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
+// Banner is what `modelsql fake-llm` prints once it listens on url: the
+// CREATE MODEL options that reach it with options o (the names it serves
+// when --services or --models restrict them; any name otherwise).
+func Banner(url string, o Options) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fake-llm listening on %s\n", url)
+	service, model := "'<any>'", "'<any>'"
+	if len(o.Services) > 0 {
+		service = quoteList(o.Services)
 	}
+	if len(o.Models) > 0 {
+		model = quoteList(o.Models)
+	}
+	fmt.Fprintf(&b, "  PAI-EAS: ENDPOINT='%s' PAI_EAS_SERVICE_NAME=%s PAI_EAS_MODEL_NAME=%s\n", url, service, model)
+	fmt.Fprintf(&b, "  OpenAI:  ENDPOINT='%s/v1' API_FLAVOR='openai' PAI_EAS_MODEL_NAME=%s\n", url, model)
+	if o.APIKey != "" {
+		b.WriteString("  APIKEY:  the --api-key value (or $" + APIKeyEnv + ")\n")
+	} else {
+		b.WriteString("  APIKEY:  any\n")
+	}
+	return b.String()
+}
+
+// quoteList is 'a' for one name, 'a' | 'b' for several.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "'" + n + "'"
+	}
+	return strings.Join(q, " | ")
+}
+
+// writeFileAtomic writes data to path through a temporary file renamed into
+// place, so that a reader polling for path never sees it half written.
+func writeFileAtomic(path, data string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".fake-llm-url-*")
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return Serve(ctx, cfg, os.Stdout, os.Stderr)
+	if _, err := tmp.WriteString(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }

@@ -278,7 +278,7 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 	case *parser.Passthrough:
 		return s.passthrough(ctx, st.SQL)
 	}
-	return nil, fmt.Errorf("statement not supported in this mode: %s", firstWords(text))
+	return nil, unsupported(st, text)
 }
 
 func ok() *Result { return &Result{Message: "OK"} }
