@@ -1,6 +1,7 @@
 -- modelsql demo: machine-learning models as first-class, versioned objects.
--- Run from the repository root with `make run` (it also starts the test LLM
--- server on 127.0.0.1:18089 for the remote-model part).
+-- Run from the repository root with `make run`: scripts/demo.sh starts the
+-- test LLM server on a free port and points the ENDPOINT below
+-- (http://127.0.0.1:18089) at it.
 
 -- Start clean, so the demo can run again on the same data directory.
 DROP MODEL IF EXISTS test_xgboost_classifier;
