@@ -17,6 +17,7 @@ import (
 	"github.com/chzyer/readline"
 	"golang.org/x/term"
 
+	"github.com/modelsql/modelsql/internal/dirlock"
 	"github.com/modelsql/modelsql/internal/output"
 	"github.com/modelsql/modelsql/internal/parser"
 	"github.com/modelsql/modelsql/internal/session"
@@ -78,10 +79,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	interactive := len(commands) == 0 && *file == "" && isTerminal(stdin)
+	holder := dirlock.Script
+	if interactive {
+		holder = dirlock.Shell
+	}
+	lock, code, ok := holdDataDir(ctx, *dataDir, holder, 60*time.Second, stderr, "")
+	if !ok {
+		return code
+	}
+	defer lock.Release()
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{})
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return exitFailed
+		return openFailed(err, stderr, "")
 	}
 	defer w.Close()
 	sess, err := w.NewSession(ctx, session.SessionOptions{Project: *project, CreateProject: true, Admin: true})
@@ -110,7 +120,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return exitFailed
 			}
 		}
-	case isTerminal(stdin):
+	case interactive:
 		return r.shell(ctx, *dataDir)
 	default:
 		b, err := io.ReadAll(stdin)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/modelsql/modelsql/internal/buildinfo"
+	"github.com/modelsql/modelsql/internal/dirlock"
 	"github.com/modelsql/modelsql/internal/engine"
 )
 
@@ -161,4 +162,39 @@ func printVersion(stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "modelsql %s\ncommit %s\nDuckDB %s (%s)\n%s %s/%s\n",
 		info.Version, info.Commit, duck, source, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return exitOK
+}
+
+// holdDataDir takes the data directory's lock for command before DuckDB
+// opens it, so that a directory held by a server or a shell is reported at
+// once (exit status 3) and a wait for a script is announced. ok is false
+// when the command must exit with code; hint follows a busy error.
+func holdDataDir(ctx context.Context, dataDir, command string, wait time.Duration, stderr io.Writer, hint string) (l *dirlock.Lock, code int, ok bool) {
+	l, err := dirlock.Acquire(ctx, dataDir, dirlock.Options{
+		Command: command,
+		Wait:    wait,
+		Waiting: func(h dirlock.Holder) {
+			fmt.Fprintf(stderr, "modelsql: waiting up to %s for %s to release the data directory %s\n", wait, h, dataDir)
+		},
+	})
+	var busy *dirlock.BusyError
+	if errors.As(err, &busy) {
+		fmt.Fprintf(stderr, "ERROR: %v%s\n", err, hint)
+		return nil, exitBusy, false
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return nil, exitFailed, false
+	}
+	return l, exitOK, true
+}
+
+// openFailed reports an error opening the warehouse; DuckDB's own lock
+// conflict (a process that took no modelsql.lock) is exit status 3 too.
+func openFailed(err error, stderr io.Writer, hint string) int {
+	if strings.Contains(err.Error(), "Could not set lock") {
+		fmt.Fprintf(stderr, "ERROR: %v%s\n", err, hint)
+		return exitBusy
+	}
+	fmt.Fprintf(stderr, "ERROR: %v\n", err)
+	return exitFailed
 }

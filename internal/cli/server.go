@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/modelsql/modelsql/internal/access"
+	"github.com/modelsql/modelsql/internal/dirlock"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/pgserver"
 	"github.com/modelsql/modelsql/internal/session"
@@ -77,10 +78,14 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	lock, code, ok := holdDataDir(ctx, *dataDir, dirlock.Serve, 60*time.Second, stderr, "")
+	if !ok {
+		return code
+	}
+	defer lock.Release()
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{Threads: *threads, MemoryLimit: *memoryLimit}})
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		return exitFailed
+		return openFailed(err, stderr, "")
 	}
 	defer w.Close()
 	store, err := access.OpenStore(ctx, w.Engine.DB)
@@ -140,6 +145,10 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return exitFailed
+	}
+	if err := lock.SetListen(ln.Addr().String()); err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return exitFailed
 	}
@@ -231,10 +240,15 @@ Flags may also follow the verb or the name. Flags:
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	const overSQL = "\n(while the server runs, manage users over SQL as an administrator: CREATE USER, ALTER USER, DROP USER)"
+	lock, code, ok := holdDataDir(ctx, *dataDir, dirlock.User, 5*time.Second, stderr, overSQL)
+	if !ok {
+		return code
+	}
+	defer lock.Release()
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{LockTimeout: 5 * time.Second}})
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n(if the server is running on this directory, manage users with SQL: CREATE USER, ALTER USER, DROP USER)\n", err)
-		return exitFailed
+		return openFailed(err, stderr, overSQL)
 	}
 	defer w.Close()
 	store, err := access.OpenStore(ctx, w.Engine.DB)
