@@ -229,6 +229,16 @@ Flags may also follow the verb or the name. Flags:
 		}
 		return usageError(fmt.Sprintf("modelsql user %s takes one user name", verb))
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The directory is checked before the password is asked for, so that a
+	// running server is reported before anyone types a password.
+	const overSQL = "\n(while the server runs, manage users over SQL as an administrator: CREATE USER, ALTER USER, DROP USER)"
+	lock, code, ok := holdDataDir(ctx, *dataDir, dirlock.User, 5*time.Second, stderr, overSQL)
+	if !ok {
+		return code
+	}
+	defer lock.Release()
 	var password string
 	if verb == "add" || verb == "passwd" {
 		p, err := readPassword(stdin, stderr)
@@ -238,14 +248,6 @@ Flags may also follow the verb or the name. Flags:
 		}
 		password = p
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	const overSQL = "\n(while the server runs, manage users over SQL as an administrator: CREATE USER, ALTER USER, DROP USER)"
-	lock, code, ok := holdDataDir(ctx, *dataDir, dirlock.User, 5*time.Second, stderr, overSQL)
-	if !ok {
-		return code
-	}
-	defer lock.Release()
 	w, err := session.OpenWarehouse(ctx, *dataDir, session.Options{Engine: engine.Options{LockTimeout: 5 * time.Second}})
 	if err != nil {
 		return openFailed(err, stderr, overSQL)
