@@ -42,7 +42,7 @@ func TestMainUsage(t *testing.T) {
 		out, errOut string
 	}{
 		{[]string{"--help"}, 0, "usage: modelsql [flags]", ""},
-		{[]string{"serve", "-h"}, 0, "usage: modelsql [--data DIR] serve", ""},
+		{[]string{"serve", "-h"}, 0, "usage: modelsql serve [--data DIR]", ""},
 		{[]string{"--data", "x", "user", "--help"}, 0, "usage: modelsql [--data DIR] user add", ""},
 		{[]string{"--nope"}, 2, "", "flag provided but not defined: -nope"},
 		{[]string{"sellect", "1"}, 2, "", `unexpected argument "sellect": SQL goes after -c; subcommands are fake-llm, serve, user, version`},

@@ -50,7 +50,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	)
 	fs.Var(&allow, "allow-dir", "directory whose files users may read with read_csv & co. and CREATE MODEL LOCATION (may repeat)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: modelsql [--data DIR] serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\nServes the data directory over the PostgreSQL wire protocol until SIGINT or SIGTERM\n(docs/server.md). Flags:\n")
+		fmt.Fprintf(fs.Output(), "usage: modelsql serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\nServes the data directory over the PostgreSQL wire protocol until SIGINT or SIGTERM\n(docs/server.md). Flags:\n")
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
