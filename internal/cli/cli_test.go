@@ -37,8 +37,8 @@ func TestStatusOnly(t *testing.T) {
 // Flag handling runs before any data directory is opened.
 func TestMainUsage(t *testing.T) {
 	for _, tc := range []struct {
-		args       []string
-		code       int
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{[]string{"--help"}, 0, "usage: modelsql [flags]", ""},
