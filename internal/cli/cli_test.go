@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -60,5 +61,19 @@ func TestMainUsage(t *testing.T) {
 		if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errOut.String(), tc.errOut) {
 			t.Errorf("%q: exit %d\nstdout: %s\nstderr: %s", tc.args, code, out.String(), errOut.String())
 		}
+	}
+}
+
+func TestLockConflict(t *testing.T) {
+	duck := errors.New(`data directory /tmp/wh is in use by another modelsql process (waited 5s): IO Error: Could not set lock on file "/tmp/wh/system.duckdb": Conflicting lock is held in /usr/bin/duckdb (PID 6990). See also https://duckdb.org/docs/stable/connect/concurrency`)
+	msg, ok := lockConflict(duck)
+	if !ok || msg != "/tmp/wh/system.duckdb is in use by process 6990 (/usr/bin/duckdb), which did not let it go in time; stop it, or connect to it if it is a server" {
+		t.Fatalf("%v %q", ok, msg)
+	}
+	if _, ok := lockConflict(errors.New("Catalog Error: table t does not exist")); ok {
+		t.Fatal("not a lock error")
+	}
+	if msg, ok := lockConflict(errors.New("IO Error: Could not set lock on file x")); !ok || msg == "" {
+		t.Fatal("an unparsed lock error is still a lock error")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -189,12 +190,30 @@ func holdDataDir(ctx context.Context, dataDir, command string, wait time.Duratio
 }
 
 // openFailed reports an error opening the warehouse; DuckDB's own lock
-// conflict (a process that took no modelsql.lock) is exit status 3 too.
+// conflict (a process that took no modelsql.lock: an older modelsql, the
+// duckdb shell) is exit status 3 too, with the holder DuckDB names.
 func openFailed(err error, stderr io.Writer, hint string) int {
-	if strings.Contains(err.Error(), "Could not set lock") {
-		fmt.Fprintf(stderr, "ERROR: %v%s\n", err, hint)
+	if msg, ok := lockConflict(err); ok {
+		fmt.Fprintf(stderr, "ERROR: %s%s\n", msg, hint)
 		return exitBusy
 	}
 	fmt.Fprintf(stderr, "ERROR: %v\n", err)
 	return exitFailed
+}
+
+// duckdbLockHolder matches DuckDB's "Conflicting lock is held in PROGRAM (PID N)".
+var duckdbLockHolder = regexp.MustCompile(`Could not set lock on file "([^"]*)": Conflicting lock is held in (.*) \(PID (\d+)\)`)
+
+// lockConflict rewrites DuckDB's lock error as a sentence naming the
+// holding process, without DuckDB's error class and documentation link.
+func lockConflict(err error) (string, bool) {
+	text := err.Error()
+	if !strings.Contains(text, "Could not set lock") {
+		return "", false
+	}
+	m := duckdbLockHolder.FindStringSubmatch(text)
+	if m == nil {
+		return text, true
+	}
+	return fmt.Sprintf("%s is in use by process %s (%s), which did not let it go in time; stop it, or connect to it if it is a server", m[1], m[3], m[2]), true
 }
