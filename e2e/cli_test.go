@@ -109,7 +109,12 @@ func TestMakeBuildStampsVersion(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "modelsql")
 	cmd := exec.Command("make", "-C", repoRoot(), "build", "BIN="+out)
-	cmd.Env = append(os.Environ(), "MAKEFLAGS=")
+	cmd.Env = []string{"MAKEFLAGS="} // and no VERSION or COMMIT from the caller's environment
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "VERSION=") && !strings.HasPrefix(kv, "COMMIT=") && !strings.HasPrefix(kv, "MAKEFLAGS=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make build: %v\n%s", err, b)
 	}

@@ -10,6 +10,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -385,5 +387,56 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBanner(t *testing.T) {
+	const url = "http://127.0.0.1:4242"
+	for _, tc := range []struct {
+		o         Options
+		want, not []string
+	}{
+		{Options{}, []string{"fake-llm listening on " + url + "\n", "ENDPOINT='" + url + "' PAI_EAS_SERVICE_NAME='<any>' PAI_EAS_MODEL_NAME='<any>'", "ENDPOINT='" + url + "/v1' API_FLAVOR='openai'", "APIKEY:  any"}, nil},
+		{Options{Services: []string{"svc"}, Models: []string{"m1", "m2"}, APIKey: "sk-test-key"},
+			[]string{"PAI_EAS_SERVICE_NAME='svc' PAI_EAS_MODEL_NAME='m1' | 'm2'", "APIKEY:  the --api-key value"}, []string{"<any>", "sk-test-key"}},
+	} {
+		b := Banner(url, tc.o)
+		for _, w := range tc.want {
+			if !strings.Contains(b, w) {
+				t.Errorf("banner lacks %q:\n%s", w, b)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(b, n) {
+				t.Errorf("banner holds %q:\n%s", n, b)
+			}
+		}
+	}
+}
+
+func TestServeWritesURLFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "url")
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, Config{Listen: "127.0.0.1:0", URLFile: path}, io.Discard, io.Discard) }()
+	var url string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil {
+			url = strings.TrimSpace(string(b))
+			break
+		}
+	}
+	if st, _, body := post(t, url+"/v1/chat/completions", "", chatBody); st != 200 || !strings.Contains(body, "echo: hi") {
+		t.Fatalf("%q: %d %s", url, st, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// A file that cannot be written stops the server with an error.
+	err := Serve(context.Background(), Config{Listen: "127.0.0.1:0", URLFile: filepath.Join(t.TempDir(), "no", "such", "dir", "url")}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--url-file") {
+		t.Fatalf("%v", err)
 	}
 }
