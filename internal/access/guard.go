@@ -47,6 +47,11 @@ type Guard struct {
 type sessState struct {
 	a         *analysis
 	dropModel string // model key forgotten after a successful DROP MODEL
+	tx        stmtTx // how the current statement relates to transactions
+	// pending are the store changes (owners, forgotten and renamed grants)
+	// of statements run inside the session's open transaction: they are
+	// applied when it commits and dropped when it rolls back.
+	pending []func(context.Context)
 }
 
 // GuardOptions configure NewGuard.
@@ -110,14 +115,25 @@ func (g *Guard) who(ctx context.Context, s *session.Session) (*Snapshot, *User, 
 	return sn, u, nil
 }
 
-// Check implements session.Guard.
+// Check implements session.Guard. An ordinary statement that it analyses
+// is checked and then run inside one transaction on the session's
+// connection (After ends it), so that both see the same catalog: a view
+// redefined by another session in between cannot change what runs.
 func (g *Guard) Check(ctx context.Context, s *session.Session, stmt parser.Statement, text string) error {
+	st := g.st(s)
+	st.a, st.dropModel, st.tx = nil, "", stmtTx{}
+	err := g.check(ctx, s, st, stmt, text)
+	if err != nil {
+		g.endTx(ctx, s, st, false)
+	}
+	return err
+}
+
+func (g *Guard) check(ctx context.Context, s *session.Session, st *sessState, stmt parser.Statement, text string) error {
 	sn, u, err := g.who(ctx, s)
 	if err != nil {
 		return err
 	}
-	st := g.st(s)
-	st.a, st.dropModel = nil, ""
 	admin := u.Admin
 	switch x := stmt.(type) {
 	case *parser.CreateModel:
@@ -184,8 +200,14 @@ func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, 
 	if !u.Admin && strings.Contains(strings.ToLower(text), strings.ToLower(sys)) {
 		return deniedf("the system catalog %s is reserved to administrators", sys)
 	}
+	g.noteTxStatement(ctx, s, st, text)
 	if u.Admin && !needsRecord(text) {
 		return nil
+	}
+	if st.tx.control == "" {
+		if err := g.beginTx(ctx, s, st); err != nil {
+			return err
+		}
 	}
 	// Plan exactly what the session will run: inference calls bound to
 	// their models (which checks Execute on each).
@@ -435,35 +457,74 @@ func (g *Guard) allowedText() string {
 	return strings.Join(g.allowDirs, ", ")
 }
 
-// After implements session.Guard: it records owners of new tables and
-// forgets grants of dropped objects.
-func (g *Guard) After(ctx context.Context, s *session.Session, stmt parser.Statement, text string) {
+// After implements session.Guard: it ends the transaction Check began and
+// records owners of new tables and forgets grants of dropped objects, once
+// they are committed.
+func (g *Guard) After(ctx context.Context, s *session.Session, stmt parser.Statement, text string, err error) error {
 	st := g.st(s)
 	a, dropModel := st.a, st.dropModel
 	st.a, st.dropModel = nil, ""
-	user := normName(s.User)
+	if err != nil {
+		g.endTx(ctx, s, st, false)
+		g.afterControl(ctx, st, false)
+		return nil
+	}
 	if dropModel != "" {
+		// Models live in the system catalog, written in its own transaction.
 		if err := g.store.ForgetObject(ctx, KindModel, dropModel); err != nil {
 			g.logger.Printf("forget grants of model %s: %v", dropModel, err)
 		}
 	}
-	if a == nil {
-		return
+	if err := g.endTx(ctx, s, st, true); err != nil {
+		return err
 	}
+	changes := g.tableChanges(normName(s.User), a)
+	if st.tx.explicit {
+		st.pending = append(st.pending, changes...)
+	} else {
+		apply(ctx, changes)
+	}
+	g.afterControl(ctx, st, true)
+	return nil
+}
+
+// tableChanges are the store changes a successful statement implies.
+func (g *Guard) tableChanges(user string, a *analysis) []func(context.Context) {
+	if a == nil {
+		return nil
+	}
+	var out []func(context.Context)
 	for _, r := range a.drops {
-		if err := g.store.ForgetObject(ctx, KindTable, r.key()); err != nil {
-			g.logger.Printf("forget grants of %s: %v", r.key(), err)
-		}
+		key := r.key()
+		out = append(out, func(ctx context.Context) {
+			if err := g.store.ForgetObject(ctx, KindTable, key); err != nil {
+				g.logger.Printf("forget grants of %s: %v", key, err)
+			}
+		})
 	}
 	for _, rn := range a.renames {
-		if err := g.store.RenameTable(ctx, rn[0].key(), rn[1].key()); err != nil {
-			g.logger.Printf("rename grants of %s: %v", rn[0].key(), err)
-		}
+		from, to := rn[0].key(), rn[1].key()
+		out = append(out, func(ctx context.Context) {
+			if err := g.store.RenameTable(ctx, from, to); err != nil {
+				g.logger.Printf("rename grants of %s: %v", from, err)
+			}
+		})
 	}
 	for _, r := range a.createdNew {
-		if err := g.store.SetTableOwner(ctx, r.key(), user); err != nil {
-			g.logger.Printf("record owner of %s: %v", r.key(), err)
-		}
+		key := r.key()
+		out = append(out, func(ctx context.Context) {
+			if err := g.store.SetTableOwner(ctx, key, user); err != nil {
+				g.logger.Printf("record owner of %s: %v", key, err)
+			}
+		})
+	}
+	return out
+}
+
+func apply(ctx context.Context, changes []func(context.Context)) {
+	ctx = context.WithoutCancel(ctx)
+	for _, c := range changes {
+		c(ctx)
 	}
 }
 

@@ -267,6 +267,9 @@ func isTrue(v string) bool {
 // into a temporary all-VARCHAR staging table of the session, then one
 // INSERT ... SELECT (checked by the guard like any statement: Update on the
 // target) casts them into the target. All rows or none; no file is involved.
+// errCheckOnly tells the guard that a checked statement was not run.
+var errCheckOnly = errors.New("checked only")
+
 func (c *conn) copyIn(ctx context.Context, cs *copyStmt) (*outcome, error) {
 	sel := "SELECT * FROM " + cs.table + " LIMIT 0"
 	if len(cs.columns) > 0 {
@@ -297,6 +300,8 @@ func (c *conn) copyIn(ctx context.Context, cs *copyStmt) (*outcome, error) {
 		if err := g.Check(ctx, c.sess, st, insert); err != nil {
 			return nil, err
 		}
+		// Only a check: end what Check began (the INSERT runs later, checked again).
+		g.After(ctx, c.sess, st, insert, errCheckOnly)
 	}
 	format := int16(0)
 	if cs.format == "binary" {

@@ -104,8 +104,12 @@ type Guard interface {
 	// Exec runs the statements the guard owns (users, roles, grants); handled
 	// is false for all others.
 	Exec(ctx context.Context, s *Session, st parser.Statement) (res *Result, handled bool, err error)
-	// After runs after a statement succeeded (to record owners of new objects).
-	After(ctx context.Context, s *Session, st parser.Statement, text string)
+	// After runs after every statement that Check let through, with the
+	// statement's error (nil when it succeeded). It ends what Check began
+	// (Check may run the check and the statement in one transaction, so that
+	// what was checked is what ran) and records owners of new objects; its
+	// error (a failed commit) becomes the statement's.
+	After(ctx context.Context, s *Session, st parser.Statement, text string, err error) error
 }
 
 // Session is one user's connection.
@@ -208,12 +212,11 @@ func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
 			return nil, err
 		}
 		res, handled, err := s.guard.Exec(ctx, s, st)
-		if handled {
-			return res, err
+		if !handled {
+			res, err = s.exec(ctx, st, text)
 		}
-		res, err = s.exec(ctx, st, text)
-		if err == nil {
-			s.guard.After(ctx, s, st, text)
+		if aerr := s.guard.After(ctx, s, st, text, err); err == nil && aerr != nil {
+			return nil, aerr
 		}
 		return res, err
 	}
