@@ -347,7 +347,7 @@ func TestServerModelStatementsMatchEmbedded(t *testing.T) {
 
 	data := t.TempDir()
 	addUser(t, data, owner, "pw", true)
-	s := serve(t, data)
+	s := serve(t, data, "--allow-dir", filepath.Dir(irisModel())) // the model files
 	for _, st := range setupStmts {
 		if r := s.psql(t, owner, "pw", "default", nil, "-c", st); r.code != 0 {
 			t.Fatalf("over the wire %s: %s", st, r.err)
@@ -757,7 +757,7 @@ func TestBenchServer(t *testing.T) {
 
 	data := t.TempDir()
 	addUser(t, data, "admin", "admin-pw", true)
-	s := serve(t, data, "--shutdown-grace", "30s")
+	s := serve(t, data, "--shutdown-grace", "30s", "--allow-dir", filepath.Dir(irisModel()))
 	admin, err := pgx.Connect(ctx, s.url("admin", "admin-pw", "default"))
 	if err != nil {
 		t.Fatal(err)

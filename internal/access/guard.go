@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/objstore"
 	"github.com/modelsql/modelsql/internal/parser"
 	"github.com/modelsql/modelsql/internal/session"
 )
@@ -409,22 +410,26 @@ func firstPart(parts []string, s *session.Session) string {
 	return s.Project()
 }
 
-// checkLocation refuses local model files outside the allowed directories
-// for non-administrators.
+// checkLocation refuses local model files outside the allowed directories,
+// for every user (administrators included: over the wire nobody reads the
+// server's disk outside --allow-dir). The path checked is the one object
+// storage opens (objstore.LocalPath: scheme case-insensitive,
+// percent-decoded, cleaned), with symbolic links resolved; the fetcher
+// checks the file it opens again.
 func (g *Guard) checkLocation(admin bool, opts []parser.Option) error {
-	if admin {
-		return nil
-	}
 	for _, o := range opts {
-		if o.Key != catalog.OptLocation || !catalog.IsLocalLocation(o.Value) {
+		if o.Key != catalog.OptLocation {
 			continue
 		}
-		p := strings.TrimPrefix(o.Value, "file://")
-		if !g.pathAllowed(p) {
-			return deniedf("LOCATION %s is on the server's disk outside the allowed directories (%s)", o.Value, g.allowedText())
+		p, local, err := objstore.LocalPath(o.Value)
+		if !local {
+			continue
 		}
-		if real, err := filepath.EvalSymlinks(p); err == nil && !g.pathAllowed(real) {
-			return deniedf("LOCATION %s resolves outside the allowed directories", o.Value)
+		if err != nil {
+			return deniedf("LOCATION on the server's disk must be an absolute path inside the allowed directories (%s): %v", g.allowedText(), err)
+		}
+		if !objstore.InsideDirs(p, g.allowDirs) {
+			return deniedf("LOCATION %s is on the server's disk outside the allowed directories (%s)", o.Value, g.allowedText())
 		}
 	}
 	return nil

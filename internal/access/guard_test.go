@@ -64,7 +64,16 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	allowed := t.TempDir()
+	if real, err := filepath.EvalSymlinks(allowed); err == nil {
+		allowed = real
+	}
 	os.WriteFile(filepath.Join(allowed, "f.csv"), []byte("a,b\n1,2\n"), 0o644)
+	iris, err := os.ReadFile(irisModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(allowed, "iris.json"), iris, 0o644)
+	w.LimitLocalFiles([]string{allowed})
 	if err := access.LockDown(ctx, w.Engine, []string{allowed}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +129,8 @@ func (e *env) value(sql string) string {
 	return fmt.Sprint(r.Rows[0]...)
 }
 
+func (e *env) allowedIris() string { return filepath.Join(e.allowed, "iris.json") }
+
 func setup(e *env) {
 	for _, q := range []string{
 		"CREATE TABLE t (i INTEGER)", "INSERT INTO t VALUES (1), (2), (3)",
@@ -129,7 +140,7 @@ func setup(e *env) {
 		"ALTER MODEL m ADD VERSION v2 " + remoteOpts,
 		"CREATE MODEL m2 WITH VERSION v1 " + remoteOpts,
 		`CREATE MODEL iris WITH VERSION v1 INPUT(f1 DOUBLE, f2 DOUBLE, f3 DOUBLE, f4 DOUBLE)
-			OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://` + irisModel() + `')`,
+			OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://` + e.allowedIris() + `')`,
 	} {
 		e.ok(e.admin, q)
 	}

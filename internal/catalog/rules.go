@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"github.com/modelsql/modelsql/internal/llm"
+	"github.com/modelsql/modelsql/internal/objstore"
 	"net/url"
 	"sort"
 	"strconv"
@@ -339,7 +340,8 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 
 // IsLocalLocation reports whether a LOCATION names the local file system.
 func IsLocalLocation(loc string) bool {
-	return strings.HasPrefix(loc, "file://") || strings.HasPrefix(loc, "/")
+	_, local, _ := objstore.LocalPath(loc)
+	return local
 }
 
 func otherSource(src string) string {

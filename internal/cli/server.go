@@ -126,6 +126,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		allowDirs = append(allowDirs, abs)
 	}
+	w.LimitLocalFiles(allowDirs)
 	if err := access.LockDown(ctx, w.Engine, allowDirs); err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return exitFailed

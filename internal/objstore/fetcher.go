@@ -51,6 +51,9 @@ type Fetcher struct {
 
 	mu        sync.Mutex
 	providers map[string]credProvider
+
+	dirsLimited bool     // WithAllowedDirs
+	allowDirs   []string // symbolic links resolved
 }
 
 // Option configures a Fetcher.
@@ -558,6 +561,10 @@ func (f *Fetcher) fetchLocal(loc Location) (Object, error) {
 	if f.cfg.Local.Disabled {
 		return Object{}, f.newError(ErrDisabled, loc.String(), "", "", "local locations are disabled (local.disabled in "+ConfigFileName+")")
 	}
+	// Outside the allowed directories even "does not exist" is not said.
+	if f.dirsLimited && !InsideDirs(loc.Path, f.allowDirs) {
+		return Object{}, f.newError(ErrAccessDenied, loc.String(), "", "", "outside the server's allowed directories (--allow-dir)")
+	}
 	real, err := filepath.EvalSymlinks(loc.Path)
 	if err != nil {
 		return Object{}, f.localError(err, loc)
@@ -604,6 +611,9 @@ func (f *Fetcher) fetchLocal(loc Location) (Object, error) {
 }
 
 func (f *Fetcher) checkLocalRoots(real string) error {
+	if err := f.checkAllowedDirs(real); err != nil {
+		return err
+	}
 	if len(f.cfg.Local.Roots) == 0 {
 		return nil
 	}

@@ -18,6 +18,14 @@ type storage struct {
 	once    sync.Once
 	fetcher *objstore.Fetcher
 	err     error
+	opts    []objstore.Option // set before the first fetch (LimitLocalFiles)
+}
+
+// LimitLocalFiles confines the model files the warehouse reads from the
+// local disk to dirs, for everyone (the server's --allow-dir). Call it
+// before the first statement.
+func (w *Warehouse) LimitLocalFiles(dirs []string) {
+	w.store.opts = append(w.store.opts, objstore.WithAllowedDirs(dirs))
 }
 
 func (w *Warehouse) fetcher() (*objstore.Fetcher, error) {
@@ -27,7 +35,7 @@ func (w *Warehouse) fetcher() (*objstore.Fetcher, error) {
 			w.store.err = err
 			return
 		}
-		w.store.fetcher, w.store.err = objstore.NewFetcher(cfg)
+		w.store.fetcher, w.store.err = objstore.NewFetcher(cfg, w.store.opts...)
 	})
 	return w.store.fetcher, w.store.err
 }
@@ -89,6 +97,9 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 // localLocation resolves a relative file:// location against the working
 // directory (modelsql's extension: file://examples/m.json).
 func localLocation(loc string) string {
+	if _, err := objstore.ParseLocation(loc); err == nil {
+		return loc // file://localhost/... included: not relative
+	}
 	rest, ok := strings.CutPrefix(loc, "file://")
 	if !ok || strings.HasPrefix(rest, "/") {
 		return loc

@@ -1,0 +1,81 @@
+package objstore
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAllowedDirs: a fetcher confined to directories reads nothing outside
+// them, whatever the spelling of the location (issue 20, item 2).
+func TestAllowedDirs(t *testing.T) {
+	allowed, _ := filepath.EvalSymlinks(t.TempDir())
+	outside, _ := filepath.EvalSymlinks(t.TempDir())
+	os.WriteFile(filepath.Join(allowed, "m.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(outside, "m.json"), []byte("{}"), 0o644)
+	os.Symlink(filepath.Join(outside, "m.json"), filepath.Join(allowed, "out.json"))
+	os.Symlink(outside, filepath.Join(allowed, "outdir"))
+	os.Mkdir(filepath.Join(allowed, "d"), 0o755)
+	os.Symlink(filepath.Join(outside, "m.json"), filepath.Join(allowed, "d", "model.json"))
+	up := strings.Repeat("/%2E%2E", strings.Count(allowed, "/"))
+	f, err := NewFetcher(nil, WithAllowedDirs([]string{allowed}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{
+		"file://" + filepath.Join(allowed, "m.json"),
+		"FILE://localhost" + filepath.Join(allowed, "m.json"),
+		filepath.Join(allowed, "m.json"),
+	} {
+		if _, err := f.Fetch(context.Background(), loc, ""); err != nil {
+			t.Errorf("%s: %v", loc, err)
+		}
+	}
+	for _, loc := range []string{
+		"file://" + filepath.Join(outside, "m.json"),
+		"FILE://" + filepath.Join(outside, "m.json"),
+		"file://" + allowed + up + filepath.Join(outside, "m.json"),
+		"file://" + allowed + strings.ToLower(up) + outside + "/",
+		"file://" + allowed + strings.ReplaceAll(up, "/", "%2F") + filepath.Join(outside, "m.json"),
+		"file://localhost" + filepath.Join(outside, "m.json"),
+		"file://" + filepath.Join(allowed, "out.json"),
+		"file://" + allowed + "/outdir/",
+		"file://" + allowed + "/d/",
+		"file://" + filepath.Join(outside, "missing.json"),
+		"file:///etc/passwd",
+	} {
+		_, err := f.Fetch(context.Background(), loc, "")
+		if !errors.Is(err, ErrAccessDenied) {
+			t.Errorf("%s: want access denied, got %v", loc, err)
+		}
+	}
+	none, _ := NewFetcher(nil, WithAllowedDirs(nil))
+	if _, err := none.Fetch(context.Background(), "file://"+filepath.Join(allowed, "m.json"), ""); !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("no allowed directory: %v", err)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for _, c := range []struct {
+		in, path string
+		local    bool
+	}{
+		{"file:///a/b/%2E%2E/c", "/a/c", true},
+		{"FILE:///a/%2e%2e/%2e%2e/etc/passwd", "/etc/passwd", true},
+		{"file://localhost/a%2F..%2Fb", "/b", true},
+		{"/a/./b/../c", "/a/c", true},
+		{"s3://bucket/key", "", false},
+		{"HTTP://h/x", "", false},
+	} {
+		p, local, err := LocalPath(c.in)
+		if err != nil || p != c.path || local != c.local {
+			t.Errorf("LocalPath(%q) = %q, %v, %v; want %q, %v", c.in, p, local, err, c.path, c.local)
+		}
+	}
+	if _, local, err := LocalPath("file://otherhost/x"); err == nil || !local {
+		t.Errorf("a file location on another host: local %v, err %v", local, err)
+	}
+}
