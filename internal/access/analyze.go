@@ -148,6 +148,9 @@ type analyzer struct {
 	conn  *sql.Conn
 	a     *analysis
 	depth int
+	// treeTableArgs counts table functions taking a table name in the
+	// parse tree (their name is only known from the plan).
+	treeTableArgs int
 }
 
 // analyzeText analyses one statement (already rewritten for DuckDB).
@@ -202,6 +205,7 @@ func (z *analyzer) planned(text string) error {
 		return err
 	}
 	z.walkPlan(p)
+	z.checkDefinitions(p)
 	return nil
 }
 
@@ -226,11 +230,16 @@ func (z *analyzer) selectStatement(text string) error {
 	p, err := serialize(z.ctx, z.conn, "json_serialize_plan", text)
 	if err == nil {
 		z.walkPlan(p)
+		z.checkDefinitions(p)
 		return nil
 	}
 	var se *serializeError
 	if !errors.As(err, &se) || !se.unsupported() {
 		return err
+	}
+	if z.treeTableArgs > 0 {
+		z.a.deny("a table function taking a table name in a statement whose objects cannot be determined")
+		return nil
 	}
 	// The plan cannot be serialised: resolve each table the parse tree
 	// names on its own (a name that resolves to nothing is a CTE, or the
@@ -323,6 +332,9 @@ func (z *analyzer) tableFunctionCall(fn map[string]any) {
 		return
 	}
 	switch {
+	case tableArgFunctions[name] != "":
+		// Resolved from the plan, where DuckDB has computed the name.
+		z.treeTableArgs++
 	case fileFunctions[name]:
 		children, _ := fn["children"].([]any)
 		if len(children) == 0 {
@@ -454,6 +466,8 @@ func (z *analyzer) operator(t string, m map[string]any) bool {
 				break
 			}
 			a.files = append(a.files, paths...)
+		case tableArgFunctions[name] != "":
+			z.tableArgument(name, m)
 		case safeTableFunction(name):
 		default:
 			a.deny("table function %s", name)
@@ -573,6 +587,92 @@ func (z *analyzer) operator(t string, m map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// tableArgument checks a table function that reads a table named by its
+// argument (pragma_storage_info('t') shows column statistics) as a read of
+// that table, named as DuckDB computed it for the plan.
+func (z *analyzer) tableArgument(name string, m map[string]any) {
+	params, _ := m["parameters"].([]any)
+	var names []string
+	ok := len(params) > 0
+	if ok {
+		names, ok = valueStrings(params[0])
+	}
+	if !ok || len(names) != 1 {
+		z.a.deny("table function %s with a table name that is not a constant", name)
+		return
+	}
+	parts, ok := splitQualified(names[0])
+	if !ok {
+		z.a.deny("table function %s of %q, which names no table", name, names[0])
+		return
+	}
+	var want tableRef
+	switch len(parts) {
+	case 1:
+		want = tableRef{Name: parts[0]}
+	case 2:
+		want = tableRef{Schema: parts[0], Name: parts[1]}
+	case 3:
+		want = tableRef{parts[0], parts[1], parts[2]}
+	}
+	ref, ok := z.resolveObject(want)
+	if !ok {
+		z.a.deny("table function %s of %q, which names no table or view", name, names[0])
+		return
+	}
+	if tableArgFunctions[name] == PrivDescribe {
+		z.a.describes = append(z.a.describes, ref)
+	} else {
+		z.a.reads = append(z.a.reads, ref)
+	}
+}
+
+// splitQualified splits a qualified name as DuckDB's QualifiedName::Parse
+// does: dots separate, double quotes quote ("" is a quote), at most three
+// parts.
+func splitQualified(s string) ([]string, bool) {
+	var parts []string
+	var cur strings.Builder
+	quoted, wasQuoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(s) && s[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case c == '"':
+			quoted = !quoted
+			wasQuoted = true
+		case !quoted && c == '.':
+			if cur.Len() == 0 && !wasQuoted {
+				return nil, false
+			}
+			parts = append(parts, cur.String())
+			cur.Reset()
+			wasQuoted = false
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if quoted || (cur.Len() == 0 && !wasQuoted) {
+		return nil, false
+	}
+	parts = append(parts, cur.String())
+	if len(parts) > 3 {
+		return nil, false
+	}
+	return parts, true
+}
+
+// tableArgFunctions read the table their first argument names: the
+// privilege they need on it.
+var tableArgFunctions = map[string]string{
+	"pragma_storage_info": PrivSelect,   // column statistics: min and max values
+	"duckdb_table_sample": PrivSelect,   // rows
+	"pragma_table_info":   PrivDescribe, // columns with DEFAULT expressions
+	"pragma_show":         PrivDescribe,
 }
 
 // explainTarget returns the statement after EXPLAIN [ANALYZE] [(options)].

@@ -715,12 +715,14 @@ func (g *Guard) showGrants(ctx context.Context, s *session.Session, who string) 
 	}
 	target := u
 	if who != "" {
+		// Users other than administrators learn nothing of other users,
+		// not even whether they exist.
+		if normName(who) != u.Name && !u.Admin {
+			return nil, deniedf("user %s may not see the grants of %s", u.Name, normName(who))
+		}
 		target = sn.User(who)
 		if target == nil {
 			return nil, fmt.Errorf("user %s does not exist", normName(who))
-		}
-		if target.Name != u.Name && !u.Admin {
-			return nil, deniedf("user %s may not see the grants of %s", u.Name, target.Name)
 		}
 	}
 	res := &session.Result{Columns: []string{"Principal", "ObjectType", "ObjectName", "Privileges"},
