@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/objstore"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/parser"
 	"github.com/modelsql/modelsql/internal/secrets"
@@ -275,8 +276,12 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 		sort.Strings(keys)
 		for _, k := range keys {
 			val := v.Options[k]
-			if k == catalog.OptAPIKey {
+			switch k {
+			case catalog.OptAPIKey:
 				val = secrets.Mask
+			case catalog.OptLocation:
+				// A presigned URL's query is a credential (errors hide it too).
+				val = objstore.RedactLocation(val)
 			}
 			add(sec, "Option."+k, val)
 		}
