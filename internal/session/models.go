@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/modelsql/modelsql/internal/catalog"
-	"github.com/modelsql/modelsql/internal/objstore"
 	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/objstore"
 	"github.com/modelsql/modelsql/internal/parser"
 	"github.com/modelsql/modelsql/internal/secrets"
 )
