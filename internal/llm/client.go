@@ -13,7 +13,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,7 +37,12 @@ var defaultTransport = &http.Transport{
 	ExpectContinueTimeout: time.Second,
 }
 
-var defaultHTTPClient = &http.Client{Transport: defaultTransport}
+var defaultHTTPClient = &http.Client{Transport: defaultTransport, CheckRedirect: noRedirects}
+
+// noRedirects keeps a request where its ENDPOINT says: a redirect would
+// re-send the prompt elsewhere and, to another port of the same host, the
+// API key too. The redirect answer is reported as an error.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Client calls one model version. It is safe for concurrent use; all
 // Clients with the same Endpoint.LimiterKey share one concurrency limit.
@@ -443,7 +447,10 @@ func (c *Client) attempt(ctx context.Context, op, url string, body []byte, parse
 			return c.newError(op, ClassTimeout, 0, n, fmt.Sprintf("no answer within %s (%d ms)",
 				OptSyncRequestTimeout, c.ep.Timeout.Milliseconds()), err)
 		default:
-			return c.newError(op, ClassConnection, 0, n, innerError(err), err)
+			// One message whatever failed (refused, reset, closed, not
+			// HTTP, unknown host): the difference would tell a user who
+			// may create models which ports of a host answer.
+			return c.newError(op, ClassConnection, 0, n, connectionFailed, err)
 		}
 	}
 
@@ -486,6 +493,9 @@ func (c *Client) attempt(ctx context.Context, op, url string, body []byte, parse
 		}
 		return c.newError(op, ClassBadResponse, st, n, err.Error(), nil), 0, false, retry
 	}
+	if st >= 300 && st < 400 {
+		return c.newError(op, ClassClientError, st, n, "the endpoint answered with a redirect, which is not followed [set ENDPOINT to the final URL]", nil), 0, false, false
+	}
 	ra, hasRA = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	msg := serverMessage(b)
 	if strings.TrimSpace(msg) == "" {
@@ -521,17 +531,9 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
-// innerError drops the "Post <url>:" prefix of a *url.Error.
-func innerError(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
-		err = ue.Err
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "connection closed mid-body (unexpected EOF)"
-	}
-	return err.Error()
-}
+// connectionFailed is the message of every connection-level failure.
+const connectionFailed = "no answer from the endpoint (connection failed or closed)"
+
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
