@@ -534,7 +534,6 @@ func isTimeout(err error) bool {
 // connectionFailed is the message of every connection-level failure.
 const connectionFailed = "no answer from the endpoint (connection failed or closed)"
 
-
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
