@@ -37,9 +37,10 @@ import (
 //     snapshot that any change invalidates), so a REVOKE applies to the next
 //     statement of every open session.
 type Guard struct {
-	store     *Store
-	allowDirs []string
-	logger    *log.Logger
+	store      *Store
+	allowDirs  []string
+	allowHosts []HostPattern // nil: every host
+	logger     *log.Logger
 
 	mu    sync.Mutex
 	state map[*session.Session]*sessState
@@ -60,12 +61,15 @@ type GuardOptions struct {
 	// AllowDirs are the directories whose files non-administrators may read
 	// (read_csv and friends, CREATE MODEL LOCATION on the local disk).
 	AllowDirs []string
-	Logger    *log.Logger
+	// AllowHosts, when not nil, are the servers non-administrators' remote
+	// models and http(s)/oss LOCATIONs may name (the server's --allow-host).
+	AllowHosts []HostPattern
+	Logger     *log.Logger
 }
 
 // NewGuard returns the guard of a server.
 func NewGuard(store *Store, o GuardOptions) (*Guard, error) {
-	g := &Guard{store: store, logger: o.Logger, state: map[*session.Session]*sessState{}}
+	g := &Guard{store: store, logger: o.Logger, allowHosts: o.AllowHosts, state: map[*session.Session]*sessState{}}
 	if g.logger == nil {
 		g.logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
@@ -148,12 +152,12 @@ func (g *Guard) check(ctx context.Context, s *session.Session, st *sessState, st
 		if !admin && !sn.Holds(u.Name, KindProject, strings.ToLower(ref.Project), PrivCreateModel) {
 			return denied(u.Name, PrivCreateModel, KindProject, strings.ToLower(ref.Project))
 		}
-		return g.checkLocation(admin, x.Options)
+		return g.checkOptions(admin, x.Options)
 	case *parser.AddVersion:
 		if err := g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter); err != nil {
 			return err
 		}
-		return g.checkLocation(admin, x.Options)
+		return g.checkOptions(admin, x.Options)
 	case *parser.DropVersion:
 		return g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter)
 	case *parser.SetDefaultVersion:
@@ -410,13 +414,21 @@ func firstPart(parts []string, s *session.Session) string {
 	return s.Project()
 }
 
+// checkOptions checks where a model statement makes the server read and call.
+func (g *Guard) checkOptions(admin bool, opts []parser.Option) error {
+	if err := g.checkLocation(opts); err != nil {
+		return err
+	}
+	return g.checkHosts(admin, opts)
+}
+
 // checkLocation refuses local model files outside the allowed directories,
 // for every user (administrators included: over the wire nobody reads the
 // server's disk outside --allow-dir). The path checked is the one object
 // storage opens (objstore.LocalPath: scheme case-insensitive,
 // percent-decoded, cleaned), with symbolic links resolved; the fetcher
 // checks the file it opens again.
-func (g *Guard) checkLocation(admin bool, opts []parser.Option) error {
+func (g *Guard) checkLocation(opts []parser.Option) error {
 	for _, o := range opts {
 		if o.Key != catalog.OptLocation {
 			continue

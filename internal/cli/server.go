@@ -34,7 +34,7 @@ func init() {
 // serveMain is `modelsql serve`.
 func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("modelsql serve", flag.ContinueOnError)
-	var allow multiFlag
+	var allow, allowHost multiFlag
 	var (
 		dataDir     = fs.String("data", "./modelsql-data", "data directory")
 		listen      = fs.String("listen", "127.0.0.1:5433", "address to listen on (host:port)")
@@ -49,8 +49,9 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		version     = versionFlag(fs)
 	)
 	fs.Var(&allow, "allow-dir", "directory whose files users may read with read_csv & co. and CREATE MODEL LOCATION (may repeat)")
+	fs.Var(&allowHost, "allow-host", "host (or *.domain, optionally :port) that non-administrators' ENDPOINT and http(s)/oss LOCATION may name (may repeat; default: any)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: modelsql serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]...\n\nServes the data directory over the PostgreSQL wire protocol until SIGINT or SIGTERM\n(docs/server.md). Flags:\n")
+		fmt.Fprintf(fs.Output(), "usage: modelsql serve [--data DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F] [--allow-dir DIR]... [--allow-host HOST]...\n\nServes the data directory over the PostgreSQL wire protocol until SIGINT or SIGTERM\n(docs/server.md). Flags:\n")
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
 	}
@@ -131,7 +132,16 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return exitFailed
 	}
-	guard, err := access.NewGuard(store, access.GuardOptions{AllowDirs: allowDirs, Logger: logger})
+	var allowHosts []access.HostPattern
+	for _, h := range allowHost {
+		p, err := access.ParseHostPattern(h)
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: %v\n", err)
+			return exitUsage
+		}
+		allowHosts = append(allowHosts, p)
+	}
+	guard, err := access.NewGuard(store, access.GuardOptions{AllowDirs: allowDirs, AllowHosts: allowHosts, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return exitFailed

@@ -52,8 +52,9 @@ type Fetcher struct {
 	mu        sync.Mutex
 	providers map[string]credProvider
 
-	dirsLimited bool     // WithAllowedDirs
-	allowDirs   []string // symbolic links resolved
+	httpLoc     *http.Client // http(s) locations: redirects stay on the server
+	dirsLimited bool         // WithAllowedDirs
+	allowDirs   []string     // symbolic links resolved
 }
 
 // Option configures a Fetcher.
@@ -93,6 +94,7 @@ func NewFetcher(cfg *Config, opts ...Option) (*Fetcher, error) {
 		f.transport = t
 	}
 	f.client = &http.Client{Transport: f.transport}
+	f.httpLoc = &http.Client{Transport: f.transport, CheckRedirect: sameServer}
 	f.redact = newRedactor(cfg.secrets()...)
 	f.cache = newCredCache(func() time.Time { return f.now() }, func(v credValue) {
 		f.redact.add(v.SecretAccessKey, v.SessionToken)
@@ -748,7 +750,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc Location) (Object, error) {
 	if err != nil {
 		return Object{}, f.newError(ErrBadLocation, shown, "", "", "cannot build the request")
 	}
-	resp, err := f.client.Do(req)
+	resp, err := f.httpLoc.Do(req)
 	if err != nil {
 		return Object{}, f.newError(ErrUnavailable, shown, "", "", describeTransportError(err))
 	}
@@ -783,4 +785,17 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc Location) (Object, error) {
 		LastModified: mod,
 		Data:         data,
 	}, nil
+}
+
+// sameServer follows redirects of an http(s) location only on the server
+// the LOCATION names: whoever may name a server (the server's --allow-host)
+// must not be led to another.
+func sameServer(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if !strings.EqualFold(req.URL.Scheme, via[0].URL.Scheme) || !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+		return fmt.Errorf("redirect to another server not followed")
+	}
+	return nil
 }

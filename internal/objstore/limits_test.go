@@ -3,9 +3,12 @@ package objstore
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -77,5 +80,37 @@ func TestLocalPath(t *testing.T) {
 	}
 	if _, local, err := LocalPath("file://otherhost/x"); err == nil || !local {
 		t.Errorf("a file location on another host: local %v, err %v", local, err)
+	}
+}
+
+// TestHTTPRedirectsStayOnServer: an http(s) location is not led to another
+// server by a redirect (whoever may name a server may not reach others).
+func TestHTTPRedirectsStayOnServer(t *testing.T) {
+	var reached atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		w.Write([]byte("{}"))
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away.json":
+			http.Redirect(w, r, other.URL+"/m.json", http.StatusFound)
+		case "/here.json":
+			http.Redirect(w, r, "/m.json", http.StatusFound)
+		default:
+			w.Write([]byte(`{"ok":1}`))
+		}
+	}))
+	defer srv.Close()
+	f, err := NewFetcher(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj, err := f.Fetch(context.Background(), srv.URL+"/here.json", ""); err != nil || string(obj.Data) != `{"ok":1}` {
+		t.Errorf("redirect on the same server: %q %v", obj.Data, err)
+	}
+	if _, err := f.Fetch(context.Background(), srv.URL+"/away.json", ""); err == nil || reached.Load() != 0 {
+		t.Errorf("redirect to another server followed: %v (reached %d)", err, reached.Load())
 	}
 }
