@@ -148,9 +148,9 @@ type analyzer struct {
 	conn  *sql.Conn
 	a     *analysis
 	depth int
-	// treeTableArgs counts table functions taking a table name in the
-	// parse tree (their name is only known from the plan).
-	treeTableArgs int
+	// treePlanOnly counts table functions of the parse tree that only the
+	// plan can check (those taking a table name, those showing definitions).
+	treePlanOnly int
 }
 
 // analyzeText analyses one statement (already rewritten for DuckDB).
@@ -237,8 +237,8 @@ func (z *analyzer) selectStatement(text string) error {
 	if !errors.As(err, &se) || !se.unsupported() {
 		return err
 	}
-	if z.treeTableArgs > 0 {
-		z.a.deny("a table function taking a table name in a statement whose objects cannot be determined")
+	if z.treePlanOnly > 0 {
+		z.a.deny("a table function taking a table name, or showing definitions, in a statement whose objects cannot be determined")
 		return nil
 	}
 	// The plan cannot be serialised: resolve each table the parse tree
@@ -258,6 +258,7 @@ func (z *analyzer) selectStatement(text string) error {
 			return nil
 		}
 		z.walkPlan(rp)
+		z.checkDefinitions(rp) // all columns of information_schema & co.
 	}
 	return nil
 }
@@ -332,9 +333,10 @@ func (z *analyzer) tableFunctionCall(fn map[string]any) {
 		return
 	}
 	switch {
-	case tableArgFunctions[name] != "":
-		// Resolved from the plan, where DuckDB has computed the name.
-		z.treeTableArgs++
+	case tableArgFunctions[name] != "" || definitionColumns[name] != nil:
+		// Checked in the plan, where DuckDB has computed the name and
+		// the columns used are known.
+		z.treePlanOnly++
 	case fileFunctions[name]:
 		children, _ := fn["children"].([]any)
 		if len(children) == 0 {
