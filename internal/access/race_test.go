@@ -109,8 +109,23 @@ func TestOwnershipFollowsCommit(t *testing.T) {
 	if strings.Contains(grants, "future_t") || strings.Contains(grants, "aborted_t") || !strings.Contains(grants, "kept_t owner") {
 		t.Errorf("owners after rolled-back, aborted and committed CREATEs: %s", grants)
 	}
+	// A rolled-back DROP or rename keeps the grants.
+	carol := e.session("carol")
+	e.ok(bob, "GRANT Select ON TABLE kept_t TO USER carol")
+	e.ok(bob, "BEGIN")
+	e.ok(bob, "DROP TABLE kept_t")
+	e.ok(bob, "ROLLBACK")
+	e.ok(bob, "BEGIN")
+	e.ok(bob, "ALTER TABLE kept_t RENAME TO renamed_t")
+	e.ok(bob, "ROLLBACK")
+	e.ok(carol, "SELECT * FROM kept_t")
+	// Committed, they apply.
+	e.ok(bob, "BEGIN")
+	e.ok(bob, "ALTER TABLE kept_t RENAME TO renamed_t")
+	e.ok(bob, "COMMIT")
+	e.ok(carol, "SELECT * FROM renamed_t")
 	// A failed autocommit statement leaves no transaction open behind it.
-	if _, err := bob.Exec(context.Background(), "CREATE TABLE kept_t (x INTEGER)"); err == nil {
+	if _, err := bob.Exec(context.Background(), "CREATE TABLE renamed_t (x INTEGER)"); err == nil {
 		t.Error("creating an existing table succeeded")
 	}
 	e.ok(bob, "BEGIN")
