@@ -752,7 +752,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc Location) (Object, error) {
 	}
 	resp, err := f.httpLoc.Do(req)
 	if err != nil {
-		return Object{}, f.newError(ErrUnavailable, shown, "", "", describeTransportError(err))
+		return Object{}, f.newError(ErrUnavailable, shown, "", "", locationTransportError(err))
 	}
 	defer resp.Body.Close()
 	switch {
@@ -798,4 +798,15 @@ func sameServer(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("redirect to another server not followed")
 	}
 	return nil
+}
+
+// locationTransportError describes a failed request of an http(s) location
+// in one message whatever failed (refused, reset, closed, not HTTP, unknown
+// host): the difference would tell a user who may name locations which
+// ports of a host answer.
+func locationTransportError(err error) string {
+	if d := describeTransportError(err); d == "request canceled" || d == "request timed out" || strings.Contains(d, "redirect") {
+		return d
+	}
+	return "no answer from the server (connection failed or closed)"
 }

@@ -3,6 +3,7 @@ package objstore
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,5 +113,42 @@ func TestHTTPRedirectsStayOnServer(t *testing.T) {
 	}
 	if _, err := f.Fetch(context.Background(), srv.URL+"/away.json", ""); err == nil || reached.Load() != 0 {
 		t.Errorf("redirect to another server followed: %v (reached %d)", err, reached.Load())
+	}
+}
+
+// TestHTTPLocationFailuresLookAlike: a closed port, a server that hangs up
+// and one that is not HTTP fail with one message (no port scanner).
+func TestHTTPLocationFailuresLookAlike(t *testing.T) {
+	serve := func(handle func(net.Conn)) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() { handle(c); c.Close() }()
+			}
+		}()
+		return ln.Addr().String()
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().String()
+	ln.Close()
+	f, _ := NewFetcher(nil)
+	var msgs []string
+	for _, addr := range []string{closed, serve(func(net.Conn) {}), serve(func(c net.Conn) { c.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n")) })} {
+		_, err := f.Fetch(context.Background(), "http://"+addr+"/m.json", "")
+		if err == nil {
+			t.Fatalf("%s: no error", addr)
+		}
+		msgs = append(msgs, strings.ReplaceAll(err.Error(), addr, "ADDR"))
+	}
+	if msgs[0] != msgs[1] || msgs[1] != msgs[2] {
+		t.Errorf("failures differ:\n%s", strings.Join(msgs, "\n"))
 	}
 }
