@@ -33,7 +33,7 @@ func Parse(sql string) (stmt Statement, err error) {
 		return &Passthrough{SQL: sql}, nil
 	}
 	if t1.Kind == TokEOF || (isOp(t1, ";") && p.peekKindAfterSemi()) {
-		return nil, &SyntaxError{Pos: t1.Pos, Found: tokFound(t1), Expected: "a statement"}
+		return nil, foundError(t1, false, "a statement")
 	}
 	if t1.Kind != TokIdent {
 		return &Passthrough{SQL: sql}, nil
@@ -60,6 +60,9 @@ type parser struct {
 	lx  *Lexer
 	buf []Token
 	err error // lexer error met while filling buf
+	// secret is set in USER statements: errors then quote no word of the
+	// statement, which may be a password (see also afterOptions).
+	secret bool
 }
 
 // tryPeek returns the k-th token ahead without consuming, or the lexer's
@@ -106,16 +109,29 @@ func (p *parser) next() Token {
 	return t
 }
 
-func tokFound(t Token) string {
-	if t.Kind == TokEOF {
-		return ""
-	}
-	return t.Text
-}
-
 // fail stops parsing with a syntax error at token t.
 func (p *parser) fail(t Token, expected string) {
-	panic(bailout{&SyntaxError{Pos: t.Pos, Found: tokFound(t), Expected: expected}})
+	panic(bailout{foundError(t, p.secret || afterOptions(p.src, t), expected)})
+}
+
+// afterOptions reports whether t comes at or after the first "OPTIONS (" of
+// src: from there on a word may be a key, and errors quote none. The rule
+// looks at the text rather than at where the grammar is, so that a word in
+// a malformed statement (INPUT(a OPTIONS(sk...))) is masked too. It runs
+// only on the error path.
+func afterOptions(src string, t Token) bool {
+	lx := NewLexer(src, true)
+	prev := Token{}
+	for {
+		cur, err := lx.Next()
+		if err != nil || cur.Kind == TokEOF || cur.Off > t.Off {
+			return false
+		}
+		if isKw(prev, "OPTIONS") && isOp(cur, "(") {
+			return true
+		}
+		prev = cur
+	}
 }
 
 func isKw(t Token, kw string) bool { return t.Kind == TokIdent && strings.EqualFold(t.Text, kw) }
@@ -211,6 +227,7 @@ func (p *parser) statement() Statement {
 		if k := p.next(); strings.EqualFold(k.Text, "MODEL") {
 			return p.alterModel()
 		}
+		p.secret = true
 		s := &AlterUser{Name: p.principal("a user name")}
 		p.expectKw("PASSWORD", "")
 		p.acceptOp("=")
@@ -577,6 +594,7 @@ func (p *parser) show() Statement {
 }
 
 func (p *parser) createUser() Statement {
+	p.secret = true
 	s := &CreateUser{Name: p.principal("a user name")}
 	p.expectKw("PASSWORD", "")
 	p.acceptOp("=")

@@ -341,7 +341,7 @@ func (r *rewriter) call(i int) (string, int, error) {
 			case 1:
 				expected = "a version name or DEFAULT_VERSION"
 			}
-			return "", 0, &SyntaxError{Pos: r.toks[a.hi].Pos, Found: r.toks[a.hi].Text, Expected: expected}
+			return "", 0, foundError(r.toks[a.hi], false, expected)
 		}
 	}
 	if len(args) < 2 {
@@ -353,7 +353,7 @@ func (r *rewriter) call(i int) (string, int, error) {
 	}
 	if args[1].hi-args[1].lo != 1 {
 		t := r.toks[args[1].lo+1]
-		return "", 0, &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: "',' after the version name"}
+		return "", 0, foundError(t, false, "',' after the version name")
 	}
 	switch v := r.toks[args[1].lo]; {
 	case v.Kind == TokIdent && strings.EqualFold(v.Text, "DEFAULT_VERSION"):
@@ -361,7 +361,7 @@ func (r *rewriter) call(i int) (string, int, error) {
 	case v.Kind == TokIdent || v.Kind == TokQuotedIdent || v.Kind == TokString:
 		call.Version = v.Value
 	default:
-		return "", 0, &SyntaxError{Pos: v.Pos, Found: v.Text, Expected: "a version name or DEFAULT_VERSION"}
+		return "", 0, foundError(v, false, "a version name or DEFAULT_VERSION")
 	}
 	for _, a := range args[2:] {
 		var b strings.Builder
@@ -406,7 +406,7 @@ func (r *rewriter) modelArg(call *InferenceCall, lo, hi int) error {
 	if hi-lo == 1 && first.Kind == TokString {
 		parts, ok := splitModelString(first.Value)
 		if !ok {
-			return &SyntaxError{Pos: first.Pos, Found: first.Text, Expected: "a model name"}
+			return foundError(first, false, "a model name")
 		}
 		call.Model = Name{Parts: parts, Pos: first.Pos}
 		call.ModelIsString, call.ModelText = true, first.Value
@@ -417,15 +417,15 @@ func (r *rewriter) modelArg(call *InferenceCall, lo, hi int) error {
 		t := r.toks[j]
 		if len(n.Parts) > 0 {
 			if !isOp(t, ".") {
-				return &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: "',' after the model name"}
+				return foundError(t, false, "',' after the model name")
 			}
 			if len(n.Parts) == 3 {
-				return &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: nameShape(3)}
+				return foundError(t, false, nameShape(3))
 			}
 			j++
 			if j == hi {
 				nt := r.toks[hi]
-				return &SyntaxError{Pos: nt.Pos, Found: nt.Text, Expected: "a name part after '.'"}
+				return foundError(nt, false, "a name part after '.'")
 			}
 			t = r.toks[j]
 		}
@@ -433,7 +433,7 @@ func (r *rewriter) modelArg(call *InferenceCall, lo, hi int) error {
 		case t.Kind == TokIdent, t.Kind == TokQuotedIdent, t.Kind == TokString && t.Quote == '"':
 			n.Parts = append(n.Parts, t.Value)
 		default:
-			return &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: "a model name"}
+			return foundError(t, false, "a model name")
 		}
 	}
 	call.Model = n

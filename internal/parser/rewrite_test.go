@@ -160,7 +160,7 @@ func TestRewriteErrors(t *testing.T) {
 		{"SELECT ML_PREDICT(m || 'x', v, x)", Pos{1, 21}, `found "|", expected ',' after the model name`},
 		{"SELECT ML_PREDICT(a.b.c.d, v, x)", Pos{1, 24}, `found ".", expected at most three name parts (project.schema.name)`},
 		{"SELECT ML_PREDICT(a., v, x)", Pos{1, 21}, `found ",", expected a name part after '.'`},
-		{"SELECT ML_PREDICT('', v, x)", Pos{1, 19}, `found "''", expected a model name`},
+		{"SELECT ML_PREDICT('', v, x)", Pos{1, 19}, `found a string literal, expected a model name`},
 		{"SELECT ML_PREDICT('a..b', v, x)", Pos{1, 19}, `expected a model name`},
 		{"SELECT ML_PREDICT(m, v1 v2, x)", Pos{1, 25}, `found "v2", expected ',' after the version name`},
 		{"SELECT ML_PREDICT(m, 1, x)", Pos{1, 22}, `found "1", expected a version name or DEFAULT_VERSION`},
