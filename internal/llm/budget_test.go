@@ -57,7 +57,7 @@ func TestAnswersStayWithinBudget(t *testing.T) {
 	const answer = 1 << 20
 	for _, chunked := range []bool{false, true} {
 		b := membudget.New(4 << 20)
-		c := budgetClient(t, bigAnswers(t, answer, chunked), b, "MAX_ATTEMPTS", "5")
+		c := budgetClient(t, bigAnswers(t, answer, chunked), b, "MAX_ATTEMPTS", "1")
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		var failed []error
@@ -80,15 +80,13 @@ func TestAnswersStayWithinBudget(t *testing.T) {
 		if b.Peak() > b.Limit() || b.Peak() < answer || b.Used() != 0 {
 			t.Fatalf("chunked=%v: peak %d bytes reserved of a %d budget, %d still reserved", chunked, b.Peak(), b.Limit(), b.Used())
 		}
-		// Announced lengths are reserved whole before reading, so waiting
-		// readers hold nothing and all finish. Unannounced ones grow; a
-		// growth refused because all holders are growing is retried.
+		// All arrive: a waiting reader of an announced length holds
+		// nothing; one of unknown length refused under contention
+		// finishes through a temporary file.
 		for _, err := range failed {
-			if !chunked || !strings.Contains(err.Error(), "memory budget") {
-				t.Errorf("chunked=%v: %v", chunked, err)
-			}
+			t.Errorf("chunked=%v: %v", chunked, err)
 		}
-		t.Logf("chunked=%v: %d of 48 failed; peak %d of %d", chunked, len(failed), b.Peak(), b.Limit())
+		t.Logf("chunked=%v: peak %d of %d, %d spilled", chunked, b.Peak(), b.Limit(), b.Spills())
 	}
 }
 

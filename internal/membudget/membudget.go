@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -57,14 +58,16 @@ func Configure(size string) error {
 // waiting while holding what it has. Growth is served before new
 // reservations (it finishes work already begun), and a growth that can
 // never be served because every holder is itself waiting to grow (each
-// holds part of the budget and waits for another's part) fails at once
-// with ErrTooLarge-like ErrContended rather than waiting for MaxWait.
+// holds part of the budget and waits for another's part) is refused at
+// once with ErrContended rather than waiting for MaxWait; ReadAll then
+// finishes that body through a temporary file.
 type Budget struct {
 	mu      sync.Mutex
 	limit   int64
 	maxWait time.Duration
 	used    int64
 	peak    int64
+	spills  int64 // reads finished through a temporary file
 	holders int       // reservations holding bytes
 	growQ   []*waiter // growths waiting, first come first served
 	freshQ  []*waiter // new reservations waiting, served when growQ is empty
@@ -117,6 +120,13 @@ func (b *Budget) Peak() int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.peak
+}
+
+// Spills returns how many reads went through a temporary file (see spill).
+func (b *Budget) Spills() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.spills
 }
 
 // ResetPeak sets Peak to the bytes reserved now.
@@ -326,6 +336,9 @@ const initialChunk = 64 << 10
 // announced length, -1 if unknown; the buffer starts at that size. More than
 // max bytes is ErrLimit. On success the caller releases the reservation when
 // it no longer needs the data; on error nothing stays reserved.
+//
+// A growth refused because every holder is waiting to grow (ErrContended)
+// does not fail the read: it continues into a temporary file (see spill).
 func (b *Budget) ReadAll(ctx context.Context, r io.Reader, sizeHint, max int64) ([]byte, *Reservation, error) {
 	first := int64(initialChunk)
 	if sizeHint >= 0 && sizeHint <= max {
@@ -345,6 +358,9 @@ func (b *Budget) ReadAll(ctx context.Context, r io.Reader, sizeHint, max int64) 
 			}
 			next := min(2*int64(cap(buf)), max+1)
 			if err := res.Grow(ctx, next-int64(cap(buf))); err != nil {
+				if errors.Is(err, ErrContended) {
+					return b.spill(ctx, buf, res, r, max, err)
+				}
 				res.Release()
 				return nil, nil, err
 			}
@@ -368,4 +384,48 @@ func (b *Budget) ReadAll(ctx context.Context, r io.Reader, sizeHint, max int64) 
 			return nil, nil, err
 		}
 	}
+}
+
+// spill finishes a read whose growth was refused under contention: the
+// bytes so far and the rest of r go to a temporary file (created 0600 and
+// unlinked at once, so nothing stays on disk), the reservation is given
+// back, and the body is read back into memory once its whole size can be
+// reserved: a waiter that holds nothing can block no one. refused is
+// returned if no temporary file can be made.
+func (b *Budget) spill(ctx context.Context, buf []byte, res *Reservation, r io.Reader, max int64, refused error) ([]byte, *Reservation, error) {
+	f, err := os.CreateTemp("", "modelsql-spill-*")
+	if err != nil {
+		res.Release()
+		return nil, nil, refused
+	}
+	os.Remove(f.Name())
+	defer f.Close()
+	b.mu.Lock()
+	b.spills++
+	b.mu.Unlock()
+	_, err = f.Write(buf)
+	have := int64(len(buf))
+	buf = nil
+	res.Release()
+	if err != nil {
+		return nil, nil, refused
+	}
+	n, err := io.Copy(f, io.LimitReader(r, max+1-have))
+	if err != nil {
+		return nil, nil, err
+	}
+	total := have + n
+	if total > max {
+		return nil, nil, ErrLimit
+	}
+	held, err := b.Reserve(ctx, total)
+	if err != nil {
+		return nil, nil, err
+	}
+	data := make([]byte, total)
+	if _, err := f.ReadAt(data, 0); err != nil && !(err == io.EOF && total == 0) {
+		held.Release()
+		return nil, nil, fmt.Errorf("reading back the spilled body: %w", err)
+	}
+	return data, held, nil
 }
