@@ -67,7 +67,7 @@ type Budget struct {
 	maxWait time.Duration
 	used    int64
 	peak    int64
-	spills  int64 // reads finished through a temporary file
+	spills  int64     // reads finished through a temporary file
 	holders int       // reservations holding bytes
 	growQ   []*waiter // growths waiting, first come first served
 	freshQ  []*waiter // new reservations waiting, served when growQ is empty
