@@ -16,7 +16,7 @@ import (
 // (DuckDB's SET SESSION, SET GLOBAL, SET VARIABLE ...), and "DESCRIBE model"
 // with nothing after MODEL (DuckDB's DESCRIBE of a table named model).
 func Parse(sql string) (stmt Statement, err error) {
-	p := &parser{src: sql, lx: NewLexer(sql, true)}
+	p := newParser(sql)
 	defer func() {
 		if r := recover(); r != nil {
 			b, ok := r.(bailout)
@@ -52,6 +52,11 @@ func Parse(sql string) (stmt Statement, err error) {
 	return p.statement(), nil
 }
 
+// newParser returns a parser of src in the MaxCompute string dialect.
+func newParser(src string) *parser {
+	return &parser{src: src, lx: NewLexer(src, true), optionsAt: -1}
+}
+
 // bailout carries a syntax error out of the recursive descent.
 type bailout struct{ err error }
 
@@ -61,8 +66,14 @@ type parser struct {
 	buf []Token
 	err error // lexer error met while filling buf
 	// secret is set in USER statements: errors then quote no word of the
-	// statement, which may be a password (see also afterOptions).
+	// statement, which may be a password.
 	secret bool
+	// optionsAt is the offset of the first "OPTIONS (" lexed, -1 before
+	// one: from there on a word may be a key, and errors quote none. It
+	// follows the text rather than the grammar, so that a word in a
+	// malformed statement (INPUT(a OPTIONS(sk...))) is masked too.
+	optionsAt int
+	last      Token // the token lexed last
 }
 
 // tryPeek returns the k-th token ahead without consuming, or the lexer's
@@ -80,6 +91,10 @@ func (p *parser) tryPeek(k int) (Token, error) {
 			p.err = err
 			return Token{}, err
 		}
+		if p.optionsAt < 0 && isOp(t, "(") && isKw(p.last, "OPTIONS") {
+			p.optionsAt = t.Off
+		}
+		p.last = t
 		p.buf = append(p.buf, t)
 	}
 	return p.buf[k], nil
@@ -111,27 +126,7 @@ func (p *parser) next() Token {
 
 // fail stops parsing with a syntax error at token t.
 func (p *parser) fail(t Token, expected string) {
-	panic(bailout{foundError(t, p.secret || afterOptions(p.src, t), expected)})
-}
-
-// afterOptions reports whether t comes at or after the first "OPTIONS (" of
-// src: from there on a word may be a key, and errors quote none. The rule
-// looks at the text rather than at where the grammar is, so that a word in
-// a malformed statement (INPUT(a OPTIONS(sk...))) is masked too. It runs
-// only on the error path.
-func afterOptions(src string, t Token) bool {
-	lx := NewLexer(src, true)
-	prev := Token{}
-	for {
-		cur, err := lx.Next()
-		if err != nil || cur.Kind == TokEOF || cur.Off > t.Off {
-			return false
-		}
-		if isKw(prev, "OPTIONS") && isOp(cur, "(") {
-			return true
-		}
-		prev = cur
-	}
+	panic(bailout{foundError(t, p.secret || p.optionsAt >= 0 && t.Off >= p.optionsAt, expected)})
 }
 
 func isKw(t Token, kw string) bool { return t.Kind == TokIdent && strings.EqualFold(t.Text, kw) }

@@ -421,6 +421,10 @@ func TestParseErrorsHideSecrets(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, want %q without %q", tc.sql, err, tc.msg, tc.secret)
 		}
 	}
+	// Words outside OPTIONS and USER statements are still quoted.
+	if _, err := ParseName("a b"); err == nil || !strings.Contains(err.Error(), `found "b"`) {
+		t.Errorf("ParseName: %v", err)
+	}
 }
 
 func TestParseName(t *testing.T) {

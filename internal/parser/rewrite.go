@@ -569,7 +569,7 @@ func decimalType(num string) string {
 // ParseName parses a possibly qualified name (at most project.schema.name)
 // written in SQL syntax: bare or back-quoted parts separated by '.'.
 func ParseName(s string) (n Name, err error) {
-	p := &parser{src: s, lx: NewLexer(s, true)}
+	p := newParser(s)
 	defer func() {
 		if r := recover(); r != nil {
 			b, ok := r.(bailout)
