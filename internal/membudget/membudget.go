@@ -329,7 +329,7 @@ func (b *Budget) grantLocked(q *[]*waiter) {
 var ErrLimit = errors.New("more bytes than allowed")
 
 // initialChunk is the first reservation of a body of unknown length.
-const initialChunk = 64 << 10
+const initialChunk = 16 << 10
 
 // ReadAll reads r to its end into a buffer whose capacity is reserved from
 // b, growing (and reserving) by doubling as it fills. sizeHint is the
