@@ -270,8 +270,9 @@ func (m *Model) MemoryBytes() int64 {
 // Load decodes a model saved by XGBoost. The encoding is recognised by the
 // first bytes, not a file name: "binf" is the legacy binary format; '{'
 // followed (after optional spaces) by '"' or '}' is JSON text; '{' followed by
-// a UBJSON length marker is UBJSON; anything else is tried as the binary
-// format of XGBoost before 1.0. Load never panics; malformed, truncated or
+// a UBJSON length marker is UBJSON; JSON may follow a UTF-8 byte order
+// mark; other text (a JSON array, a CSV file) is refused as not a model;
+// anything else is tried as the binary format of XGBoost before 1.0. Load never panics; malformed, truncated or
 // unsupported input gives an error that says what is wrong and where.
 func Load(data []byte) (m *Model, err error) {
 	defer func() {
