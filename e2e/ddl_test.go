@@ -223,6 +223,23 @@ func TestDescMasksAPIKeyAndEncryptsAtRest(t *testing.T) {
 	}
 }
 
+// A syntax error never quotes a key or a password (a missing '=' before
+// APIKEY's value showed it: found "'sk-...'").
+func TestSyntaxErrorsHideSecrets(t *testing.T) {
+	data := t.TempDir()
+	for _, q := range []string{
+		"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='REMOTE', APIKEY 'sk-topsecret-123')",
+		"CREATE MODEL m WITH VERSION v1 OPTIONS(APIKEY=sk_topsecret_123 more)",
+		"CREATE USER bob PASSWORD 'pw' 'sk-topsecret-123'",
+		"ALTER USER bob PASSWORD sk_topsecret_123",
+	} {
+		r := run(t, "", "--data", data, "-c", q)
+		if r.code == 0 || !strings.Contains(r.stderr, "syntax error") || strings.Contains(r.stdout+r.stderr, "topsecret") {
+			t.Errorf("%s: exit %d %s", q, r.code, r.stderr)
+		}
+	}
+}
+
 func TestRestartPersistenceAndStatementAtomicity(t *testing.T) {
 	data := t.TempDir()
 	sql(t, data, importStmt("m1", "v1"))

@@ -220,6 +220,37 @@ func TestImportRefusesBadFiles(t *testing.T) {
 	}
 }
 
+// A JSON model re-saved with a UTF-8 byte order mark imports and predicts
+// as the original; a JSON array is refused as not a model (both were tried
+// as pre-1.0 binary models, with a misleading error).
+func TestImportJSONWithBOM(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	model, err := os.ReadFile(example("iris_classifier.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom := filepath.Join(dir, "bom.json")
+	os.WriteFile(bom, append([]byte("\xEF\xBB\xBF\n"), model...), 0o644)
+	array := filepath.Join(dir, "array.json")
+	os.WriteFile(array, append(append([]byte("["), model...), ']'), 0o644)
+	create := func(name, file string) result {
+		return run(t, "", "--data", data, "-c", `CREATE MODEL `+name+` WITH VERSION v1 INPUT(f1 DOUBLE, f2 DOUBLE, f3 DOUBLE, f4 DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://`+file+`')`)
+	}
+	if r := create("plain", example("iris_classifier.json")); r.code != 0 {
+		t.Fatalf("plain: %d %s", r.code, r.stderr)
+	}
+	if r := create("bom", bom); r.code != 0 {
+		t.Fatalf("BOM: %d %s", r.code, r.stderr)
+	}
+	rows := csvRows(t, data, "SELECT ML_PREDICT(bom, v1, 5.1, 3.5, 1.4, 0.2) = ML_PREDICT(plain, v1, 5.1, 3.5, 1.4, 0.2), ML_PREDICT(bom, v1, 6.7, 3.0, 5.2, 2.3) = ML_PREDICT(plain, v1, 6.7, 3.0, 5.2, 2.3)")
+	if len(rows) != 1 || rows[0][0] != "true" || rows[0][1] != "true" {
+		t.Fatalf("BOM model predicts differently: %v", rows)
+	}
+	if r := create("arr", array); r.code != 1 || !strings.Contains(r.stderr, "a JSON array, not an XGBoost model") {
+		t.Fatalf("JSON array: %d %s", r.code, r.stderr)
+	}
+}
+
 // loadExpected reads an examples/*_expected.csv file: id then float32 bit patterns.
 func loadExpected(t *testing.T, name string) map[string][]uint32 {
 	t.Helper()

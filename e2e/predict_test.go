@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"math/rand"
 	"os/exec"
 	"strings"
@@ -69,6 +70,32 @@ func TestPredictArgumentChecks(t *testing.T) {
 	rows := csvRows(t, data, "SELECT ML_PREDICT(iris, v1, 1::TINYINT, 2::BIGINT, 3.5::FLOAT, NULL).label, ML_PREDICT(housing, v01, 0.22438f, 0f, 9.69f, 0, 0.585f, 6.027f, 79.7f, 2.4982f, 6.123f, 391f, 19.2f, NULL) IS NOT NULL")
 	if len(rows) != 1 || rows[0][1] != "true" {
 		t.Fatalf("widening and NULL: %v", rows)
+	}
+}
+
+// Nested inference calls: at the documented depth they run (the rewrite is
+// linear in the statement's size); far deeper (the server died at
+// 2,000) they are refused at once with an error naming the limit.
+func TestNestedPredictions(t *testing.T) {
+	data := irisData(t)
+	nest := func(n int) string {
+		q := "1.5"
+		for range n {
+			q = "ML_PREDICT(iris, v1, " + q + ", 2.0, 3.0, 4.0).probs[1]"
+		}
+		return "SELECT " + q + " IS NOT NULL"
+	}
+	// Generous: the whole process, start to exit, not the rewrite alone;
+	// the deadline also ends a run that would never finish.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, stderr, code := runCommand(t, exec.CommandContext(ctx, bin, "--data", data, "-c", nest(2000)))
+	if code != 1 || !strings.Contains(stderr, "ML_PREDICT nested more than 16 deep") {
+		t.Fatalf("2000 deep, after %s: exit %d %q", time.Since(start), code, stderr)
+	}
+	if rows := csvRows(t, data, nest(16)); len(rows) != 1 || rows[0][0] != "true" {
+		t.Fatalf("16 deep: %v", rows)
 	}
 }
 

@@ -177,6 +177,20 @@ func TestServeNeedsAUser(t *testing.T) {
 	}
 }
 
+func TestServeBufferMemoryFlag(t *testing.T) {
+	for _, bad := range []string{"lots", "1MiB"} {
+		r := run(t, "", "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--buffer-memory", bad)
+		if r.code != 2 || !strings.Contains(r.stderr, "--buffer-memory") {
+			t.Fatalf("--buffer-memory %s: %d %s", bad, r.code, r.stderr)
+		}
+	}
+	// A valid size gets past the flag (to the missing-user check).
+	r := run(t, "", "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--buffer-memory", "512MiB")
+	if r.code != 1 || !strings.Contains(r.stderr, "modelsql user add") {
+		t.Fatalf("--buffer-memory 512MiB: %d %s", r.code, r.stderr)
+	}
+}
+
 func TestServerPsql(t *testing.T) {
 	requirePsql(t)
 	data := t.TempDir()

@@ -22,6 +22,7 @@ import (
 	"github.com/modelsql/modelsql/internal/access"
 	"github.com/modelsql/modelsql/internal/dirlock"
 	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/membudget"
 	"github.com/modelsql/modelsql/internal/pgserver"
 	"github.com/modelsql/modelsql/internal/session"
 )
@@ -45,6 +46,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		maxCopy     = fs.Int64("max-copy-bytes", 8<<30, "maximum size of one COPY FROM STDIN (bytes, 0 = unlimited)")
 		threads     = fs.Int("threads", 0, "DuckDB worker threads (0 = DuckDB's default)")
 		memoryLimit = fs.String("memory-limit", "", "DuckDB memory_limit, e.g. 4GB")
+		bufferMem   = fs.String("buffer-memory", "1GiB", "memory all buffered LLM answers and model downloads may hold at once, e.g. 512MiB")
 		authDelay   = fs.Duration("auth-fail-delay", time.Second, "minimum time before a failed login is answered")
 		version     = versionFlag(fs)
 	)
@@ -60,6 +62,10 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *version {
 		return printVersion(stdout, stderr)
+	}
+	if err := membudget.Configure(*bufferMem); err != nil {
+		fmt.Fprintf(stderr, "ERROR: --buffer-memory: %v\n", err)
+		return exitUsage
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		fmt.Fprintln(stderr, "ERROR: --tls-cert and --tls-key go together")

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/modelsql/modelsql/internal/catalog"
 )
 
 // BindFunc is the DuckDB function that checks an inference call when the
@@ -22,9 +24,37 @@ import (
 // the inference functions themselves take any argument.
 const BindFunc = "__modelsql_bind"
 
+// CallArgs are the arguments of an inference call after model and version,
+// as rewritten SQL (see parser.InferenceCall).
+type CallArgs struct {
+	Values []string // each argument
+	// Shapes are Values with inner inference calls replaced by short
+	// expressions of their types: typeof needs only these, so no
+	// argument's text is written twice and nesting stays linear in size.
+	// nil: the same as Values.
+	Shapes []string
+	// Opaque marks arguments that hold an inference call: never constant
+	// at planning time, so their values are not passed to the binder (which
+	// would also run the inner call once more per row).
+	Opaque []bool
+}
+
+func (a CallArgs) shape(i int) string {
+	if i < len(a.Shapes) {
+		return a.Shapes[i]
+	}
+	return a.Values[i]
+}
+
+func (a CallArgs) opaque(i int) bool { return i < len(a.Opaque) && a.Opaque[i] }
+
+// unknownArg stands, in the binder's value arguments, for an argument whose
+// value is not known at planning time; to_json never returns it.
+const unknownArg = "?"
+
 // callSQL renders fn(bind(handle, signature[, values]), args...): the
 // rewritten text of one inference call.
-func callSQL(fn, handle string, args []string, withValues bool) string {
+func callSQL(fn, handle string, args CallArgs, withValues bool) string {
 	var sb strings.Builder
 	sb.WriteString(fn)
 	sb.WriteString("(")
@@ -34,7 +64,11 @@ func callSQL(fn, handle string, args []string, withValues bool) string {
 	sb.WriteString("', ")
 	sb.WriteString(typeSignature(args))
 	if withValues {
-		for _, a := range args {
+		for i, a := range args.Values {
+			if args.opaque(i) {
+				sb.WriteString(", '" + unknownArg + "'")
+				continue
+			}
 			// coalesce: a NULL constant must not reach duckdb-go's binder,
 			// which cannot read NULL VARCHAR constants.
 			sb.WriteString(", coalesce(to_json((")
@@ -43,13 +77,35 @@ func callSQL(fn, handle string, args []string, withValues bool) string {
 		}
 	}
 	sb.WriteString(")")
-	for _, a := range args {
+	for _, a := range args.Values {
 		sb.WriteString(", (")
 		sb.WriteString(a)
 		sb.WriteString(")")
 	}
 	sb.WriteString(")")
 	return sb.String()
+}
+
+// StandIn returns a short expression of the result type of a bound call,
+// which outer calls' type signatures use in its place. It is a scalar
+// subquery because DuckDB folds expressions on a NULL constant to the type
+// NULL (typeof(CAST(NULL AS VARCHAR) || 'x') is "NULL"); typeof replaces
+// the subquery by a constant, so it never runs.
+func StandIn(b *Binding) string {
+	typ := "VARCHAR"
+	switch {
+	case b.Func == "ML_PREDICT" && b.Model.ModelType == catalog.TypeClassifier:
+		typ = "STRUCT(label VARCHAR, probs FLOAT[])"
+	case b.Func == "ML_PREDICT":
+	default:
+		switch f := aiFuncs[b.Func]; {
+		case f.list:
+			typ = "FLOAT[]"
+		case f.result == duckdb.TYPE_DOUBLE:
+			typ = "DOUBLE"
+		}
+	}
+	return "(SELECT CAST(NULL AS " + typ + "))"
 }
 
 // RegisterBind registers the bind function on a connection.
@@ -93,7 +149,7 @@ func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
 			}
 			consts := make([]constArg, len(args)-2)
 			for i, a := range args[2:] {
-				if a.Foldable {
+				if s, _ := a.Value.(string); a.Foldable && s != unknownArg {
 					consts[i].known = true
 					if s, ok := a.Value.(string); ok {
 						if err := json.Unmarshal([]byte(s), &consts[i].value); err != nil {

@@ -48,7 +48,7 @@ const TypeSeparator = "|"
 // argument expressions. The second argument lists the arguments' DuckDB types
 // (typeof folds to a constant), so that the binder can check them against
 // the version's INPUT before any row runs.
-func PredictCall(b *Binding, handle string, args []string) string {
+func PredictCall(b *Binding, handle string, args CallArgs) string {
 	fn := PredictRegressorFunc
 	if b.Model.ModelType == catalog.TypeClassifier {
 		fn = PredictClassifierFunc
@@ -56,13 +56,13 @@ func PredictCall(b *Binding, handle string, args []string) string {
 	return callSQL(fn, handle, args, false)
 }
 
-func typeSignature(args []string) string {
-	if len(args) == 0 {
+func typeSignature(args CallArgs) string {
+	if len(args.Values) == 0 {
 		return "''"
 	}
-	parts := make([]string, len(args))
-	for i, a := range args {
-		parts[i] = "typeof((" + a + "))"
+	parts := make([]string, len(args.Values))
+	for i := range args.Values {
+		parts[i] = "typeof((" + args.shape(i) + "))"
 	}
 	return strings.Join(parts, "||'"+TypeSeparator+"'||")
 }

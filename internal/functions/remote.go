@@ -72,12 +72,12 @@ var aiFuncs = map[string]aiFunc{
 func duckName(fn string) string { return "__modelsql_" + strings.ToLower(fn) }
 
 // RemoteCallSQL renders the rewritten AI_* call.
-func RemoteCallSQL(b *Binding, handle string, args []string) (string, error) {
+func RemoteCallSQL(b *Binding, handle string, args CallArgs) (string, error) {
 	f, ok := aiFuncs[b.Func]
 	if !ok {
 		return "", fmt.Errorf("unknown AI function %s", b.Func)
 	}
-	if len(args) < f.minArgs || len(args) > f.maxArgs {
+	if n := len(args.Values); n < f.minArgs || n > f.maxArgs {
 		return "", fmt.Errorf("%s takes %s", f.name, signature(f.name, b.Model.ModelType))
 	}
 	return callSQL(duckName(f.name), handle, args, true), nil

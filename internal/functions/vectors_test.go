@@ -79,7 +79,7 @@ func TestPredictReadsVectorsDirectly(t *testing.T) {
 		Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: sumPredictor{6}}
 	h := reg.Bind(b)
 	args := []string{"i * 0.5::DOUBLE", "i", "CAST(i AS FLOAT) / 4", "i % 2 = 0", "CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(-i AS INT) END", "CASE WHEN i % 3 = 0 THEN NULL ELSE CAST(i AS FLOAT) END"}
-	q := "SELECT count(*), sum(CAST(" + PredictCall(b, h, args) + " AS DOUBLE)) FROM range(5000) t(i)"
+	q := "SELECT count(*), sum(CAST(" + PredictCall(b, h, CallArgs{Values: args}) + " AS DOUBLE)) FROM range(5000) t(i)"
 	var n int
 	var got float64
 	if err := conn.QueryRowContext(ctx, q).Scan(&n, &got); err != nil {
@@ -151,7 +151,7 @@ func TestClassifierResultsWrittenDirectly(t *testing.T) {
 		b := &Binding{Func: "ML_PREDICT", Model: &catalog.Model{Project: "p", Schema: "s", Name: "m", ModelType: catalog.TypeClassifier},
 			Version: &catalog.Version{Name: "v1", Inputs: cols}, Predictor: classPredictor{3, k}}
 		// 5,000 rows are three chunks.
-		q := "SELECT i, p.label, p.probs FROM (SELECT i, " + PredictCall(b, reg.Bind(b), args) + " AS p FROM range(5000) t(i)) ORDER BY i"
+		q := "SELECT i, p.label, p.probs FROM (SELECT i, " + PredictCall(b, reg.Bind(b), CallArgs{Values: args}) + " AS p FROM range(5000) t(i)) ORDER BY i"
 		rows, err := conn.QueryContext(ctx, q)
 		if err != nil {
 			t.Fatal(err)

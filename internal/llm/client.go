@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/modelsql/modelsql/internal/membudget"
 )
 
 // maxResponseBytes bounds a response body.
@@ -51,10 +53,17 @@ type Client struct {
 	hc    *http.Client
 	lim   *limiter
 	scrub scrubber
+	// budget bounds the memory of response bodies, shared with every
+	// other Client and with model downloads.
+	budget *membudget.Budget
 }
 
 // ClientOption configures a Client.
 type ClientOption func(*Client)
+
+// WithBudget makes the Client reserve response bodies from b instead of
+// membudget.Default.
+func WithBudget(b *membudget.Budget) ClientOption { return func(c *Client) { c.budget = b } }
 
 // WithHTTPClient makes the Client use hc (its Timeout should be 0: the
 // Endpoint's Timeout bounds each attempt).
@@ -94,7 +103,7 @@ func NewClient(ep Endpoint, opts ...ClientOption) (*Client, error) {
 	if ep.AudioURLPart == "" {
 		ep.AudioURLPart = "input_audio"
 	}
-	c := &Client{ep: ep, hc: defaultHTTPClient, scrub: scrubber(ep.APIKey)}
+	c := &Client{ep: ep, hc: defaultHTTPClient, scrub: scrubber(ep.APIKey), budget: membudget.Default}
 	for _, o := range opts {
 		o(c)
 	}
@@ -474,16 +483,15 @@ func (c *Client) attempt(ctx context.Context, op, url string, body []byte, parse
 		return e, 0, false, e.Class != ClassCanceled
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(b) > maxResponseBytes {
-		err = fmt.Errorf("response larger than %d bytes", maxResponseBytes)
-		return c.newError(op, ClassBadResponse, resp.StatusCode, n, err.Error(), nil), 0, false, false
+	b, held, e := c.readBody(actx, op, resp, n)
+	if e != nil {
+		if e.Class == "" {
+			e = transportErr(e.Err)
+			e.Status = resp.StatusCode
+		}
+		return e, 0, false, e.Class.Retryable()
 	}
-	if err != nil {
-		e := transportErr(err)
-		e.Status = resp.StatusCode
-		return e, 0, false, e.Class != ClassCanceled
-	}
+	defer held.Release()
 
 	st := resp.StatusCode
 	if st >= 200 && st < 300 {
@@ -524,6 +532,27 @@ func (c *Client) attempt(ctx context.Context, op, url string, body []byte, parse
 		e.Message += " [lower MAX_CONCURRENCY or raise the server's quota]"
 	}
 	return e, ra, hasRA, class.Retryable()
+}
+
+// readBody reads a response body into memory reserved from the process-wide
+// budget (membudget), which the caller releases once the body is parsed. A
+// returned *Error without a Class is a transport error, classified by the
+// caller.
+func (c *Client) readBody(ctx context.Context, op string, resp *http.Response, n int) ([]byte, *membudget.Reservation, *Error) {
+	b, held, err := c.budget.ReadAll(ctx, resp.Body, resp.ContentLength, maxResponseBytes)
+	switch {
+	case err == nil:
+		return b, held, nil
+	case errors.Is(err, membudget.ErrLimit):
+		return nil, nil, c.newError(op, ClassBadResponse, resp.StatusCode, n, fmt.Sprintf("response larger than %d bytes", maxResponseBytes), nil)
+	case errors.Is(err, membudget.ErrTooLarge):
+		// Retrying cannot help: the answer alone exceeds the budget.
+		return nil, nil, c.newError(op, ClassBadResponse, resp.StatusCode, n, "response not read: "+err.Error(), nil)
+	case errors.Is(err, membudget.ErrWaitedTooLong), errors.Is(err, membudget.ErrContended):
+		// Other requests hold the memory: a later attempt may find it free.
+		return nil, nil, c.newError(op, ClassTimeout, resp.StatusCode, n, "response not read: "+err.Error(), nil)
+	}
+	return nil, nil, &Error{Err: err}
 }
 
 func isTimeout(err error) bool {

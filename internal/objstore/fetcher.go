@@ -8,6 +8,7 @@ package objstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +24,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/modelsql/modelsql/internal/membudget"
 )
 
 // Object is a fetched model file.
@@ -38,7 +41,17 @@ type Object struct {
 	LastModified time.Time
 	// Data holds the whole object.
 	Data []byte
+
+	// held is Data's share of the process-wide memory budget (downloads
+	// only; local files are not counted).
+	held *membudget.Reservation
 }
+
+// Release returns Data's share of the memory budget (membudget) once the
+// caller is about done with it (Data stays valid; it just no longer counts).
+// Calling it more than once, or on an Object that holds nothing, is
+// harmless.
+func (o *Object) Release() { o.held.Release() }
 
 // Fetcher reads objects. It is safe for concurrent use.
 type Fetcher struct {
@@ -48,6 +61,7 @@ type Fetcher struct {
 	now       func() time.Time
 	redact    *redactor
 	cache     *credCache
+	budget    *membudget.Budget // bounds the memory of downloads in flight
 
 	mu        sync.Mutex
 	providers map[string]credProvider
@@ -63,6 +77,10 @@ type Option func(*Fetcher)
 // WithTransport sets the HTTP transport used for object stores, STS and
 // http(s) locations (tests point it at loopback servers).
 func WithTransport(rt http.RoundTripper) Option { return func(f *Fetcher) { f.transport = rt } }
+
+// WithBudget makes downloads reserve their buffers from b instead of
+// membudget.Default.
+func WithBudget(b *membudget.Budget) Option { return func(f *Fetcher) { f.budget = b } }
 
 // WithClock sets the clock used for credential expiry.
 func WithClock(now func() time.Time) Option { return func(f *Fetcher) { f.now = now } }
@@ -84,6 +102,7 @@ func NewFetcher(cfg *Config, opts ...Option) (*Fetcher, error) {
 		cfg:       cfg,
 		now:       time.Now,
 		providers: map[string]credProvider{},
+		budget:    membudget.Default,
 	}
 	for _, o := range opts {
 		o(f)
@@ -470,14 +489,18 @@ func (f *Fetcher) getObject(ctx context.Context, mc *minio.Client, loc Location,
 	if info.Size > limit {
 		return Object{}, f.newError(ErrTooLarge, loc.String(), role, "", fmt.Sprintf("%d bytes; the limit is %d (max_object_bytes)", info.Size, limit))
 	}
-	data, err := readLimited(body, info.Size, limit)
+	data, held, err := f.download(ctx, body, info.Size, limit)
 	if err != nil {
 		if e, ok := err.(*tooLargeError); ok {
 			return Object{}, f.newError(ErrTooLarge, loc.String(), role, "", e.Error())
 		}
+		if e, ok := err.(*membudget.Error); ok {
+			return Object{}, f.newError(budgetKind(e), loc.String(), role, "", "not downloaded: "+e.Error())
+		}
 		return Object{}, f.storeError(err, loc, role, "reading")
 	}
 	if info.Size >= 0 && int64(len(data)) != info.Size {
+		held.Release()
 		return Object{}, f.newError(ErrUnavailable, loc.String(), role, "", fmt.Sprintf("short read: got %d of %d bytes", len(data), info.Size))
 	}
 	return Object{
@@ -485,6 +508,7 @@ func (f *Fetcher) getObject(ctx context.Context, mc *minio.Client, loc Location,
 		ETag:         strings.Trim(info.ETag, `"`),
 		LastModified: info.LastModified,
 		Data:         data,
+		held:         held,
 	}, nil
 }
 
@@ -492,6 +516,39 @@ type tooLargeError struct{ limit int64 }
 
 func (e *tooLargeError) Error() string {
 	return fmt.Sprintf("more than %d bytes (max_object_bytes)", e.limit)
+}
+
+// download is readLimited for a network body, its buffer reserved from the
+// memory budget first (or, when its length is unknown, as it grows). The
+// caller releases the reservation with the Object. Budget failures are
+// *membudget.Error.
+func (f *Fetcher) download(ctx context.Context, r io.Reader, size, limit int64) ([]byte, *membudget.Reservation, error) {
+	if size < 0 || size > limit {
+		data, held, err := f.budget.ReadAll(ctx, r, -1, limit)
+		if errors.Is(err, membudget.ErrLimit) {
+			err = &tooLargeError{limit}
+		}
+		return data, held, err
+	}
+	held, err := f.budget.Reserve(ctx, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := readLimited(r, size, limit)
+	if err != nil {
+		held.Release()
+		return nil, nil, err
+	}
+	return data, held, nil
+}
+
+// budgetKind classifies a budget failure: too large for the whole budget,
+// or (waiting in vain) unavailable for now.
+func budgetKind(e *membudget.Error) error {
+	if e.Kind == membudget.ErrTooLarge {
+		return ErrTooLarge
+	}
+	return ErrUnavailable
 }
 
 // readLimited reads r to the end, refusing more than limit bytes. size is
@@ -768,10 +825,13 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc Location) (Object, error) {
 	if resp.ContentLength > limit {
 		return Object{}, f.newError(ErrTooLarge, shown, "", "", fmt.Sprintf("%d bytes; the limit is %d (max_object_bytes)", resp.ContentLength, limit))
 	}
-	data, err := readLimited(resp.Body, resp.ContentLength, limit)
+	data, held, err := f.download(ctx, resp.Body, resp.ContentLength, limit)
 	if err != nil {
 		if e, ok := err.(*tooLargeError); ok {
 			return Object{}, f.newError(ErrTooLarge, shown, "", "", e.Error())
+		}
+		if e, ok := err.(*membudget.Error); ok {
+			return Object{}, f.newError(budgetKind(e), shown, "", "", "not downloaded: "+e.Error())
 		}
 		return Object{}, f.newError(ErrUnavailable, shown, "", "", "reading failed: "+describeTransportError(err))
 	}
@@ -784,6 +844,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, loc Location) (Object, error) {
 		ETag:         strings.TrimPrefix(strings.Trim(resp.Header.Get("ETag"), `"`), `W/"`),
 		LastModified: mod,
 		Data:         data,
+		held:         held,
 	}, nil
 }
 

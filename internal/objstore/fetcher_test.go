@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/modelsql/modelsql/internal/membudget"
 )
 
 func writeFiles(t *testing.T, root string, files map[string]string) {
@@ -674,6 +676,70 @@ func TestRedactLocation(t *testing.T) {
 	for in, want := range tests {
 		if got := RedactLocation(in); got != want {
 			t.Errorf("RedactLocation(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Concurrent downloads share the process-wide memory budget: together they
+// never hold more than it (bytes reserved, announced length or not), each
+// holds its share until released, and one file larger than the whole
+// budget fails clearly.
+func TestFetchHTTPWithinBudget(t *testing.T) {
+	const size = 256 << 10
+	body := strings.Repeat("m", size)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/declared", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		io.WriteString(w, body)
+	})
+	mux.HandleFunc("/streamed", func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < size; i += 16 << 10 {
+			io.WriteString(w, body[i:i+16<<10])
+			w.(http.Flusher).Flush()
+		}
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := context.Background()
+	for _, path := range []string{"/declared", "/streamed"} {
+		b := membudget.New(1 << 20)
+		f, err := NewFetcher(&Config{}, WithBudget(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				obj, err := f.Fetch(ctx, srv.URL+path, "")
+				if err != nil {
+					if !strings.Contains(err.Error(), "memory budget") {
+						t.Errorf("%s: %v", path, err)
+					}
+					failed.Add(1)
+					return
+				}
+				if len(obj.Data) != size || b.Used() < size {
+					t.Errorf("%s: %d bytes, %d reserved while held", path, len(obj.Data), b.Used())
+				}
+				time.Sleep(5 * time.Millisecond)
+				obj.Release()
+			}()
+		}
+		wg.Wait()
+		if b.Peak() > b.Limit() || b.Peak() < size || b.Used() != 0 {
+			t.Fatalf("%s: peak %d reserved of %d, %d still reserved", path, b.Peak(), b.Limit(), b.Used())
+		}
+		if path == "/declared" && failed.Load() != 0 {
+			t.Errorf("%s: %d downloads failed", path, failed.Load())
+		}
+		// One file larger than the whole budget.
+		b.SetLimit(size / 2)
+		_, err = f.Fetch(ctx, srv.URL+path, "")
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "more than the whole of the memory budget") || b.Used() != 0 {
+			t.Errorf("%s over the budget: %v (%d reserved)", path, err, b.Used())
 		}
 	}
 }

@@ -17,21 +17,52 @@ import (
 //
 //	syntax error at line 1, column 8: unterminated string literal, expected closing '
 type SyntaxError struct {
-	Pos      Pos
-	Found    string // the offending token exactly as written; "" at the end of the statement
+	Pos   Pos
+	Found string // the offending token exactly as written; "" at the end of the statement or when Masked
+	// Masked names the kind of the offending token instead of quoting it,
+	// for tokens that may hold a secret: every string literal, and every
+	// word inside OPTIONS(...) and CREATE/ALTER USER ("a string literal").
+	Masked   string
 	Expected string // what would have been accepted: a keyword (OPTIONS), a quoted symbol ('('), or a description (a model name)
 	Detail   string // for lexical errors: what is wrong, instead of Found
 }
 
 func (e *SyntaxError) Error() string {
 	what := e.Detail
-	if what == "" {
+	switch {
+	case what != "":
+	case e.Masked != "":
+		what = "found " + e.Masked
+	default:
 		what = "found " + describeFound(e.Found)
 	}
 	if e.Expected == "" {
 		return fmt.Sprintf("syntax error at line %d, column %d: %s", e.Pos.Line, e.Pos.Col, what)
 	}
 	return fmt.Sprintf("syntax error at line %d, column %d: %s, expected %s", e.Pos.Line, e.Pos.Col, what, e.Expected)
+}
+
+// foundError is a *SyntaxError at t whose found part is t, masked when t
+// is a string literal, or any token but a one-character operator when
+// secret (see Masked).
+func foundError(t Token, secret bool, expected string) *SyntaxError {
+	e := &SyntaxError{Pos: t.Pos, Expected: expected}
+	switch {
+	case t.Kind == TokEOF:
+	case t.Kind == TokString:
+		e.Masked = "a string literal"
+	case secret && t.Kind == TokQuotedIdent:
+		e.Masked = "a quoted name"
+	case secret && t.Kind == TokIdent:
+		e.Masked = "a word"
+	case secret && t.Kind == TokNumber:
+		e.Masked = "a number"
+	case secret && t.Kind != TokOp:
+		e.Masked = "a " + t.Kind.String()
+	default:
+		e.Found = t.Text
+	}
+	return e
 }
 
 // describeFound quotes a token for an error message, shortening long ones.

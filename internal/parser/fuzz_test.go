@@ -18,6 +18,9 @@ var fuzzSeeds = []string{
 	"SET odps.sql.ai.embedding.dimension = 256; USE p.s",
 	"GRANT Describe, Alter ON MODEL m TO USER bob; REVOKE ROLE r FROM USER u; SHOW GRANTS FOR USER bob",
 	"CREATE USER 'RAM$a:b' PASSWORD 'it\\'s' ADMIN",
+	"CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE='LLM', APIKEY 'sk-proj-abcdef')",
+	"ALTER USER bob PASSWORD = 'hunter22' 'again'",
+	"CREATE USER bob PASSWORD hunter22",
 	"SELECT ML_PREDICT(test_xgboost_classifier, v1, 1, 2, 3, 4);",
 	"SELECT ML_PREDICT(demo_model_xgboost_regressor, v01, 0.22438f, 0f, 9.69f, 0, 0.585f, 6.027f, 79.7f, 2.4982f, 6.123f, 391f, 19.2f, 14.33f);",
 	"SELECT AI_CLASSIFY(bigdata_public_modelset.default.`qwen3-max`, DEFAULT_VERSION, 'x', ARRAY('a','b'))",
@@ -49,6 +52,7 @@ func FuzzParse(f *testing.F) {
 			if se.Error() == "" {
 				t.Fatal("empty message")
 			}
+			checkNoSecrets(t, sql, se)
 			return
 		}
 		switch s := st.(type) {
@@ -82,6 +86,33 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkNoSecrets verifies that a syntax error of Parse quotes no string
+// literal of the input, nor any word inside OPTIONS(...) or a CREATE/ALTER
+// USER statement.
+func checkNoSecrets(t *testing.T, sql string, se *SyntaxError) {
+	t.Helper()
+	toks, _ := Tokenize(sql, true)
+	msg := se.Error()
+	userStmt := len(toks) >= 2 && (isKw(toks[0], "CREATE") || isKw(toks[0], "ALTER")) && isKw(toks[1], "USER")
+	afterOptions := false // at or after the first "OPTIONS ("
+	for i, tok := range toks {
+		if i > 0 && isKw(toks[i-1], "OPTIONS") && isOp(tok, "(") {
+			afterOptions = true
+		}
+		secret := tok.Kind == TokString || (userStmt || afterOptions) && tok.Kind != TokOp
+		if tok.Pos == se.Pos && secret && (se.Found != "" || se.Masked == "") {
+			t.Fatalf("error %q quotes token %q of %q", msg, tok.Text, sql)
+		}
+		// The literal's text appears nowhere else (template texts quote at
+		// most three characters, such as ','), so the message must not hold it.
+		if tok.Kind == TokString && len(tok.Text) >= 4 && strings.Count(sql, tok.Text) == 1 &&
+			!strings.ContainsFunc(tok.Text, func(r rune) bool { return r == '\\' || r < ' ' || r > '~' }) &&
+			strings.Contains(msg, tok.Text) {
+			t.Fatalf("error %q quotes the literal %s of %q", msg, tok.Text, sql)
+		}
+	}
 }
 
 // checkPos verifies that a position lies within src.

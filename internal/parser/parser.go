@@ -16,7 +16,7 @@ import (
 // (DuckDB's SET SESSION, SET GLOBAL, SET VARIABLE ...), and "DESCRIBE model"
 // with nothing after MODEL (DuckDB's DESCRIBE of a table named model).
 func Parse(sql string) (stmt Statement, err error) {
-	p := &parser{src: sql, lx: NewLexer(sql, true)}
+	p := newParser(sql)
 	defer func() {
 		if r := recover(); r != nil {
 			b, ok := r.(bailout)
@@ -33,7 +33,7 @@ func Parse(sql string) (stmt Statement, err error) {
 		return &Passthrough{SQL: sql}, nil
 	}
 	if t1.Kind == TokEOF || (isOp(t1, ";") && p.peekKindAfterSemi()) {
-		return nil, &SyntaxError{Pos: t1.Pos, Found: tokFound(t1), Expected: "a statement"}
+		return nil, foundError(t1, false, "a statement")
 	}
 	if t1.Kind != TokIdent {
 		return &Passthrough{SQL: sql}, nil
@@ -52,6 +52,11 @@ func Parse(sql string) (stmt Statement, err error) {
 	return p.statement(), nil
 }
 
+// newParser returns a parser of src in the MaxCompute string dialect.
+func newParser(src string) *parser {
+	return &parser{src: src, lx: NewLexer(src, true), optionsAt: -1}
+}
+
 // bailout carries a syntax error out of the recursive descent.
 type bailout struct{ err error }
 
@@ -60,6 +65,15 @@ type parser struct {
 	lx  *Lexer
 	buf []Token
 	err error // lexer error met while filling buf
+	// secret is set in USER statements: errors then quote no word of the
+	// statement, which may be a password.
+	secret bool
+	// optionsAt is the offset of the first "OPTIONS (" lexed, -1 before
+	// one: from there on a word may be a key, and errors quote none. It
+	// follows the text rather than the grammar, so that a word in a
+	// malformed statement (INPUT(a OPTIONS(sk...))) is masked too.
+	optionsAt int
+	last      Token // the token lexed last
 }
 
 // tryPeek returns the k-th token ahead without consuming, or the lexer's
@@ -77,6 +91,10 @@ func (p *parser) tryPeek(k int) (Token, error) {
 			p.err = err
 			return Token{}, err
 		}
+		if p.optionsAt < 0 && isOp(t, "(") && isKw(p.last, "OPTIONS") {
+			p.optionsAt = t.Off
+		}
+		p.last = t
 		p.buf = append(p.buf, t)
 	}
 	return p.buf[k], nil
@@ -106,16 +124,9 @@ func (p *parser) next() Token {
 	return t
 }
 
-func tokFound(t Token) string {
-	if t.Kind == TokEOF {
-		return ""
-	}
-	return t.Text
-}
-
 // fail stops parsing with a syntax error at token t.
 func (p *parser) fail(t Token, expected string) {
-	panic(bailout{&SyntaxError{Pos: t.Pos, Found: tokFound(t), Expected: expected}})
+	panic(bailout{foundError(t, p.secret || p.optionsAt >= 0 && t.Off >= p.optionsAt, expected)})
 }
 
 func isKw(t Token, kw string) bool { return t.Kind == TokIdent && strings.EqualFold(t.Text, kw) }
@@ -211,6 +222,7 @@ func (p *parser) statement() Statement {
 		if k := p.next(); strings.EqualFold(k.Text, "MODEL") {
 			return p.alterModel()
 		}
+		p.secret = true
 		s := &AlterUser{Name: p.principal("a user name")}
 		p.expectKw("PASSWORD", "")
 		p.acceptOp("=")
@@ -577,6 +589,7 @@ func (p *parser) show() Statement {
 }
 
 func (p *parser) createUser() Statement {
+	p.secret = true
 	s := &CreateUser{Name: p.principal("a user name")}
 	p.expectKw("PASSWORD", "")
 	p.acceptOp("=")

@@ -319,14 +319,14 @@ func TestParseErrors(t *testing.T) {
 		{"CREATE MODEL m VERSION v1", 1, 16, `syntax error at line 1, column 16: found "VERSION", expected WITH VERSION`},
 		{"CREATE MODEL WITH VERSION v1 OPTIONS()", 1, 19, `syntax error at line 1, column 19: found "VERSION", expected WITH VERSION`},
 		{"CREATE MODEL m WITH VERSION", 1, 28, `syntax error at line 1, column 28: found end of statement, expected a version name`},
-		{"CREATE MODEL m WITH VERSION v OPTIONS(a 'b')", 1, 41, `syntax error at line 1, column 41: found "'b'", expected '='`},
-		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b' b = 'c')", 1, 47, `syntax error at line 1, column 47: found "b", expected ',' or ')'`},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(a 'b')", 1, 41, `syntax error at line 1, column 41: found a string literal, expected '='`},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b' b = 'c')", 1, 47, `syntax error at line 1, column 47: found a word, expected ',' or ')'`},
 		{"CREATE MODEL m WITH VERSION v OPTIONS(a = )", 1, 43, `syntax error at line 1, column 43: found ")", expected an option value (a string literal)`},
 		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b'", 1, 46, `syntax error at line 1, column 46: found end of statement, expected ',' or ')'`},
 		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') COMMENT", 1, 55, `syntax error at line 1, column 55: found end of statement, expected a comment string`},
-		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') COMMENT c", 1, 56, `syntax error at line 1, column 56: found "c", expected a comment string`},
-		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') extra", 1, 48, `syntax error at line 1, column 48: found "extra", expected COMMENT or end of statement`},
-		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') COMMENT 'x' more", 1, 60, `syntax error at line 1, column 60: found "more", expected end of statement`},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') COMMENT c", 1, 56, `syntax error at line 1, column 56: found a word, expected a comment string`},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') extra", 1, 48, `syntax error at line 1, column 48: found a word, expected COMMENT or end of statement`},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b') COMMENT 'x' more", 1, 60, `syntax error at line 1, column 60: found a word, expected end of statement`},
 		{"CREATE MODEL m WITH VERSION v OPTIONS(a = 'b');;", 1, 48, `syntax error at line 1, column 48: found ";", expected COMMENT or end of statement`},
 		{"CREATE MODEL m WITH VERSION v INPUT(a) OPTIONS()", 1, 38, `syntax error at line 1, column 38: found ")", expected a data type`},
 		{"CREATE MODEL m WITH VERSION v INPUT() OPTIONS()", 1, 37, `syntax error at line 1, column 37: found ")", expected a column name`},
@@ -338,7 +338,7 @@ func TestParseErrors(t *testing.T) {
 		{"CREATE MODEL a. WITH VERSION v OPTIONS()", 1, 22, `syntax error at line 1, column 22: found "VERSION", expected WITH VERSION`}, // keywords are valid name parts
 		{"CREATE MODEL a.(b) WITH VERSION v OPTIONS()", 1, 16, `syntax error at line 1, column 16: found "(", expected a name part after '.'`},
 		{"CREATE MODEL IF NOT m WITH VERSION v OPTIONS()", 1, 21, `syntax error at line 1, column 21: found "m", expected EXISTS`},
-		{"CREATE MODEL 'm' WITH VERSION v OPTIONS()", 1, 14, `syntax error at line 1, column 14: found "'m'", expected a model name`},
+		{"CREATE MODEL 'm' WITH VERSION v OPTIONS()", 1, 14, `syntax error at line 1, column 14: found a string literal, expected a model name`},
 		{"CREATE MODEL m WITH VERSION v OPTIONS(a='b') COMMENT 'unterminated", 1, 54, `syntax error at line 1, column 54: unterminated string literal, expected closing '`},
 		{"CREATE MODEL m WITH VERSION v OPTIONS(a='b') /* never closed", 1, 46, `syntax error at line 1, column 46: unterminated comment, expected */`},
 		{"CREATE MODEL `m WITH VERSION v", 1, 14, "syntax error at line 1, column 14: unterminated quoted identifier, expected closing `"},
@@ -358,7 +358,7 @@ func TestParseErrors(t *testing.T) {
 		{"SET x =", 1, 8, `syntax error at line 1, column 8: found end of statement, expected a value`},
 		{"USE", 1, 4, `syntax error at line 1, column 4: found end of statement, expected a project name`},
 		{"CREATE USER bob", 1, 16, `syntax error at line 1, column 16: found end of statement, expected PASSWORD`},
-		{"CREATE USER bob PASSWORD secret", 1, 26, `syntax error at line 1, column 26: found "secret", expected a password string`},
+		{"CREATE USER bob PASSWORD secret", 1, 26, `syntax error at line 1, column 26: found a word, expected a password string`},
 		{"GRANT Select ON VIEW v TO USER bob", 1, 17, `syntax error at line 1, column 17: found "VIEW", expected PROJECT, TABLE or MODEL`},
 		{"GRANT Select ON TABLE t TO bob", 1, 28, `syntax error at line 1, column 28: found "bob", expected USER or ROLE`},
 		{"GRANT Select, ON TABLE t TO USER bob", 1, 18, `syntax error at line 1, column 18: found "TABLE", expected ',' or ON`},
@@ -392,9 +392,38 @@ func TestParseErrorFound(t *testing.T) {
 		t.Fatalf("got %#v", err)
 	}
 	// long tokens are shortened in the message
-	_, err = Parse("SHOW MODELS LIKE 'x' '" + strings.Repeat("y", 100) + "'")
+	_, err = Parse("SHOW MODELS LIKE 'x' " + strings.Repeat("y", 100))
 	if err == nil || !strings.Contains(err.Error(), `...", expected end of statement`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// Errors never quote a string literal, nor any word of OPTIONS(...) or a
+// USER statement: each may be a key or a password.
+func TestParseErrorsHideSecrets(t *testing.T) {
+	tests := []struct{ sql, secret, msg string }{
+		{"CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE='LLM', APIKEY 'sk-abc123')", "sk-abc123", "found a string literal, expected '='"},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(APIKEY='sk-abc123' 'sk-def456')", "sk-def456", "found a string literal, expected ',' or ')'"},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(APIKEY=sk_abc123 def456)", "def456", "found a word, expected ',' or ')'"},
+		{"CREATE MODEL m WITH VERSION v OPTIONS(APIKEY=`sk_abc123`)", "sk_abc123", "found a quoted name, expected an option value"},
+		{"ALTER MODEL m ADD VERSION v2 OPTIONS(APIKEY 'sk-abc123')", "sk-abc123", "found a string literal, expected '='"},
+		{"CREATE USER bob PASSWORD hunter22", "hunter22", "found a word, expected a password string"},
+		{"CREATE USER bob PASSWORD 'hunter22' 'again'", "hunter22", "found a string literal, expected ADMIN"},
+		{"ALTER USER bob PASSWORD = 'hunter22' ADMIN", "hunter22", "found a word, expected end of statement"},
+		{"ALTER USER bob PASSWORD = 12345678", "12345678", "found a number, expected a password string"},
+		{"CREATE USER 'bob' 'hunter22'", "hunter22", "found a string literal, expected PASSWORD"},
+		{"SHOW MODELS LIKE 'x' 'sk-abc123'", "sk-abc123", "found a string literal, expected end of statement"},
+		{"CREATE MODEL m WITH VERSION v INPUT(a OPTIONS(sk_abc123)) OPTIONS()", "sk_abc123", "found a word, expected an integer"},
+	}
+	for _, tc := range tests {
+		_, err := Parse(tc.sql)
+		if err == nil || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), tc.secret) {
+			t.Errorf("Parse(%q) = %v, want %q without %q", tc.sql, err, tc.msg, tc.secret)
+		}
+	}
+	// Words outside OPTIONS and USER statements are still quoted.
+	if _, err := ParseName("a b"); err == nil || !strings.Contains(err.Error(), `found "b"`) {
+		t.Errorf("ParseName: %v", err)
 	}
 }
 

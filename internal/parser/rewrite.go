@@ -28,8 +28,26 @@ type InferenceCall struct {
 	// calls already replaced, MaxCompute literals converted), trimmed, with
 	// comments replaced by a space.
 	Args []string
-	Pos  Pos // position of the function name
+	// ArgShapes are Args with every inference call inside replaced by its
+	// StandIn: the same types as Args without the inner calls' text. A
+	// callback that writes an argument more than once (its type and its
+	// value) writes the shape for all but one, which keeps the rewritten
+	// statement linear in the size of the original.
+	ArgShapes []string
+	// ArgHasCall tells, per argument, whether it contains an inference call
+	// (whose value is not known when the statement is planned).
+	ArgHasCall []bool
+	// StandIn is for the callback to set: a short expression of the type
+	// of its replacement, e.g. CAST(NULL AS VARCHAR), which outer calls'
+	// ArgShapes hold in place of this call. Left empty it is NULL.
+	StandIn string
+	Pos     Pos // position of the function name
 }
+
+// MaxInferenceNesting is how deeply inference calls may be nested in each
+// other's arguments; RewriteSQL refuses deeper nesting with a *SyntaxError.
+// Deeper chains are better written as a subquery or CTE per step.
+const MaxInferenceNesting = 16
 
 // inferenceFuncs are the functions RewriteSQL hands to its callback.
 var inferenceFuncs = map[string]bool{
@@ -80,7 +98,7 @@ func RewriteSQL(sql string, fn func(call *InferenceCall) (string, error)) (strin
 	if len(toks) == 0 {
 		return sql, nil
 	}
-	r := &rewriter{src: sql, toks: toks, fn: fn, match: matchBrackets(toks)}
+	r := &rewriter{src: sql, toks: toks, fn: fn, match: matchBrackets(toks), standIns: map[int]string{}}
 	var b strings.Builder
 	b.Grow(len(sql))
 	b.WriteString(sql[:toks[0].Off])
@@ -96,6 +114,10 @@ type rewriter struct {
 	toks  []Token
 	fn    func(*InferenceCall) (string, error)
 	match []int // for an opening bracket token, the index of its closing one; -1 otherwise
+	// standIns holds, by the index of its name token, the stand-in of
+	// each call already rewritten.
+	standIns map[int]string
+	depth    int // inference calls being rewritten, innermost included
 }
 
 // matchBrackets pairs (), [] and {} tokens. A closer that does not match
@@ -135,6 +157,12 @@ func closerOf(open string) string {
 // emit writes the rewritten text of toks[lo:hi], with the text between
 // them; with strip, comments between tokens become a space.
 func (r *rewriter) emit(b *strings.Builder, lo, hi int, strip bool) error {
+	return r.emitMode(b, lo, hi, strip, false)
+}
+
+// emitMode is emit; with shape, calls (already rewritten) are written as
+// their stand-ins.
+func (r *rewriter) emitMode(b *strings.Builder, lo, hi int, strip, shape bool) error {
 	for i := lo; i < hi; {
 		if i > lo {
 			gap := r.src[r.toks[i-1].End:r.toks[i].Off]
@@ -145,6 +173,10 @@ func (r *rewriter) emit(b *strings.Builder, lo, hi int, strip bool) error {
 		}
 		t := r.toks[i]
 		switch {
+		case shape && r.isCall(i):
+			b.WriteString(r.standIns[i])
+			i = r.match[i+1] + 1
+			continue
 		case r.isCall(i):
 			text, next, err := r.call(i)
 			if err != nil {
@@ -278,6 +310,12 @@ func (r *rewriter) call(i int) (string, int, error) {
 	if closeIdx < 0 {
 		return "", 0, &SyntaxError{Pos: r.toks[open].Pos, Detail: "unclosed '(' of " + fname, Expected: "')'"}
 	}
+	if r.depth == MaxInferenceNesting {
+		return "", 0, &SyntaxError{Pos: name.Pos, Detail: fmt.Sprintf(
+			"%s nested more than %d deep in the arguments of ML_PREDICT and AI_* calls (the limit); compute inner results in a subquery or CTE", fname, MaxInferenceNesting)}
+	}
+	r.depth++
+	defer func() { r.depth-- }()
 	// Split the arguments at top-level commas.
 	type span struct{ lo, hi int }
 	var args []span
@@ -303,7 +341,7 @@ func (r *rewriter) call(i int) (string, int, error) {
 			case 1:
 				expected = "a version name or DEFAULT_VERSION"
 			}
-			return "", 0, &SyntaxError{Pos: r.toks[a.hi].Pos, Found: r.toks[a.hi].Text, Expected: expected}
+			return "", 0, foundError(r.toks[a.hi], false, expected)
 		}
 	}
 	if len(args) < 2 {
@@ -315,7 +353,7 @@ func (r *rewriter) call(i int) (string, int, error) {
 	}
 	if args[1].hi-args[1].lo != 1 {
 		t := r.toks[args[1].lo+1]
-		return "", 0, &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: "',' after the version name"}
+		return "", 0, foundError(t, false, "',' after the version name")
 	}
 	switch v := r.toks[args[1].lo]; {
 	case v.Kind == TokIdent && strings.EqualFold(v.Text, "DEFAULT_VERSION"):
@@ -323,19 +361,42 @@ func (r *rewriter) call(i int) (string, int, error) {
 	case v.Kind == TokIdent || v.Kind == TokQuotedIdent || v.Kind == TokString:
 		call.Version = v.Value
 	default:
-		return "", 0, &SyntaxError{Pos: v.Pos, Found: v.Text, Expected: "a version name or DEFAULT_VERSION"}
+		return "", 0, foundError(v, false, "a version name or DEFAULT_VERSION")
 	}
 	for _, a := range args[2:] {
 		var b strings.Builder
 		if err := r.emit(&b, a.lo, a.hi, true); err != nil {
 			return "", 0, err
 		}
-		call.Args = append(call.Args, strings.TrimSpace(b.String()))
+		arg := strings.TrimSpace(b.String())
+		hasCall := false
+		for j := a.lo; j < a.hi; j++ {
+			if r.isCall(j) {
+				hasCall = true
+				break
+			}
+		}
+		shape := arg
+		if hasCall {
+			b.Reset()
+			if err := r.emitMode(&b, a.lo, a.hi, true, true); err != nil {
+				return "", 0, err
+			}
+			shape = strings.TrimSpace(b.String())
+		}
+		call.Args = append(call.Args, arg)
+		call.ArgShapes = append(call.ArgShapes, shape)
+		call.ArgHasCall = append(call.ArgHasCall, hasCall)
 	}
 	text, err := r.fn(call)
 	if err != nil {
 		return "", 0, &RewriteError{Pos: name.Pos, Func: fname, Err: err}
 	}
+	standIn := call.StandIn
+	if standIn == "" {
+		standIn = "NULL"
+	}
+	r.standIns[i] = standIn
 	return text, closeIdx + 1, nil
 }
 
@@ -345,7 +406,7 @@ func (r *rewriter) modelArg(call *InferenceCall, lo, hi int) error {
 	if hi-lo == 1 && first.Kind == TokString {
 		parts, ok := splitModelString(first.Value)
 		if !ok {
-			return &SyntaxError{Pos: first.Pos, Found: first.Text, Expected: "a model name"}
+			return foundError(first, false, "a model name")
 		}
 		call.Model = Name{Parts: parts, Pos: first.Pos}
 		call.ModelIsString, call.ModelText = true, first.Value
@@ -356,15 +417,15 @@ func (r *rewriter) modelArg(call *InferenceCall, lo, hi int) error {
 		t := r.toks[j]
 		if len(n.Parts) > 0 {
 			if !isOp(t, ".") {
-				return &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: "',' after the model name"}
+				return foundError(t, false, "',' after the model name")
 			}
 			if len(n.Parts) == 3 {
-				return &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: nameShape(3)}
+				return foundError(t, false, nameShape(3))
 			}
 			j++
 			if j == hi {
 				nt := r.toks[hi]
-				return &SyntaxError{Pos: nt.Pos, Found: nt.Text, Expected: "a name part after '.'"}
+				return foundError(nt, false, "a name part after '.'")
 			}
 			t = r.toks[j]
 		}
@@ -372,7 +433,7 @@ func (r *rewriter) modelArg(call *InferenceCall, lo, hi int) error {
 		case t.Kind == TokIdent, t.Kind == TokQuotedIdent, t.Kind == TokString && t.Quote == '"':
 			n.Parts = append(n.Parts, t.Value)
 		default:
-			return &SyntaxError{Pos: t.Pos, Found: t.Text, Expected: "a model name"}
+			return foundError(t, false, "a model name")
 		}
 	}
 	call.Model = n
@@ -508,7 +569,7 @@ func decimalType(num string) string {
 // ParseName parses a possibly qualified name (at most project.schema.name)
 // written in SQL syntax: bare or back-quoted parts separated by '.'.
 func ParseName(s string) (n Name, err error) {
-	p := &parser{src: s, lx: NewLexer(s, true)}
+	p := newParser(s)
 	defer func() {
 		if r := recover(); r != nil {
 			b, ok := r.(bailout)

@@ -127,6 +127,7 @@ func TestRewriteCalls(t *testing.T) {
 func TestRewriteCallFields(t *testing.T) {
 	var calls []InferenceCall
 	_, err := RewriteSQL("SELECT\n  ai_generate('p.s.m', DEFAULT_VERSION, ml_predict(`p`.m, 'v 2', x))", func(c *InferenceCall) (string, error) {
+		c.StandIn = "S"
 		calls = append(calls, *c)
 		return "X", nil
 	})
@@ -134,9 +135,10 @@ func TestRewriteCallFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []InferenceCall{
-		{Func: "ML_PREDICT", Model: Name{Parts: []string{"p", "m"}, Pos: Pos{2, 52}}, Version: "v 2", Args: []string{"x"}, Pos: Pos{2, 41}},
+		{Func: "ML_PREDICT", Model: Name{Parts: []string{"p", "m"}, Pos: Pos{2, 52}}, Version: "v 2", Args: []string{"x"},
+			ArgShapes: []string{"x"}, ArgHasCall: []bool{false}, StandIn: "S", Pos: Pos{2, 41}},
 		{Func: "AI_GENERATE", Model: Name{Parts: []string{"p", "s", "m"}, Pos: Pos{2, 15}}, ModelIsString: true, ModelText: "p.s.m",
-			DefaultVersion: true, Args: []string{"X"}, Pos: Pos{2, 3}},
+			DefaultVersion: true, Args: []string{"X"}, ArgShapes: []string{"S"}, ArgHasCall: []bool{true}, StandIn: "S", Pos: Pos{2, 3}},
 	}
 	if !reflect.DeepEqual(calls, want) {
 		t.Errorf("calls\n got %#v\nwant %#v", calls, want)
@@ -158,7 +160,7 @@ func TestRewriteErrors(t *testing.T) {
 		{"SELECT ML_PREDICT(m || 'x', v, x)", Pos{1, 21}, `found "|", expected ',' after the model name`},
 		{"SELECT ML_PREDICT(a.b.c.d, v, x)", Pos{1, 24}, `found ".", expected at most three name parts (project.schema.name)`},
 		{"SELECT ML_PREDICT(a., v, x)", Pos{1, 21}, `found ",", expected a name part after '.'`},
-		{"SELECT ML_PREDICT('', v, x)", Pos{1, 19}, `found "''", expected a model name`},
+		{"SELECT ML_PREDICT('', v, x)", Pos{1, 19}, `found a string literal, expected a model name`},
 		{"SELECT ML_PREDICT('a..b', v, x)", Pos{1, 19}, `expected a model name`},
 		{"SELECT ML_PREDICT(m, v1 v2, x)", Pos{1, 25}, `found "v2", expected ',' after the version name`},
 		{"SELECT ML_PREDICT(m, 1, x)", Pos{1, 22}, `found "1", expected a version name or DEFAULT_VERSION`},
@@ -236,6 +238,46 @@ func TestSplitModelString(t *testing.T) {
 	for _, bad := range []string{"", ".", "a.", ".a", "a..b", "`a", "`a`b"} {
 		if got, ok := splitModelString(bad); ok {
 			t.Errorf("splitModelString(%q) = %q, want failure", bad, got)
+		}
+	}
+}
+
+// Calls nest up to MaxInferenceNesting deep; deeper is a clear error,
+// found before any callback runs, and outer calls see inner ones as their
+// stand-ins in ArgShapes.
+func TestRewriteNesting(t *testing.T) {
+	nest := func(n int) string {
+		q := "x"
+		for range n {
+			q = "AI_GENERATE(m, v, 'a' || " + q + ")"
+		}
+		return "SELECT " + q
+	}
+	var shapes []string
+	cb := func(c *InferenceCall) (string, error) {
+		c.StandIn = "S"
+		shapes = append(shapes, strings.Join(c.ArgShapes, ","))
+		return "G(" + strings.Join(c.Args, ",") + ")", nil
+	}
+	got, err := RewriteSQL(nest(MaxInferenceNesting), cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "SELECT " + strings.Repeat("G('a' || ", MaxInferenceNesting) + "x" + strings.Repeat(")", MaxInferenceNesting); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if shapes[0] != "'a' || x" || shapes[1] != "'a' || S" || shapes[MaxInferenceNesting-1] != "'a' || S" {
+		t.Errorf("shapes %q", shapes)
+	}
+	for _, depth := range []int{MaxInferenceNesting + 1, 200, 5000} {
+		calls := 0
+		_, err := RewriteSQL(nest(depth), func(c *InferenceCall) (string, error) { calls++; return "G", nil })
+		var se *SyntaxError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "nested more than 16 deep") || calls != 0 {
+			t.Fatalf("nested %d deep: %v after %d calls", depth, err, calls)
+		}
+		if want := (Pos{1, 8 + MaxInferenceNesting*len("AI_GENERATE(m, v, 'a' || ")}); se.Pos != want {
+			t.Errorf("nested %d deep: error at %v, want %v", depth, se.Pos, want)
 		}
 	}
 }

@@ -65,6 +65,7 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 	if err != nil {
 		return nil, err
 	}
+	defer obj.Release()
 	m, err := parseModel(obj.Data)
 	if err != nil {
 		return nil, fmt.Errorf("model file %s: %w", objstore.RedactLocation(obj.Location), err)

@@ -35,10 +35,12 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		h := s.w.Functions.Bind(b)
 		handles = append(handles, h)
 		bindings = append(bindings, b)
+		c.StandIn = functions.StandIn(b)
+		args := functions.CallArgs{Values: c.Args, Shapes: c.ArgShapes, Opaque: c.ArgHasCall}
 		if c.Func == "ML_PREDICT" {
-			return functions.PredictCall(b, h, c.Args), nil
+			return functions.PredictCall(b, h, args), nil
 		}
-		return functions.RemoteCallSQL(b, h, c.Args)
+		return functions.RemoteCallSQL(b, h, args)
 	})
 	if err == nil && len(bindings) > 0 && definesStoredQuery(text) {
 		err = fmt.Errorf("inference calls cannot be stored in a view or macro (their model version is bound when a statement is planned); store the results with CREATE TABLE ... AS SELECT instead")

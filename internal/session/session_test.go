@@ -150,3 +150,75 @@ func TestDefinesStoredQuery(t *testing.T) {
 		}
 	}
 }
+
+// Nested inference calls rewrite to text linear in the statement's size
+// (each argument was written two or three times per level: 3^depth), run
+// each inner call once per row, and nesting beyond the documented limit is
+// refused at once.
+func TestNestedInferenceIsLinear(t *testing.T) {
+	srv := fakellm.NewServer(fakellm.Options{})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	s := open(t)
+	ctx := context.Background()
+	exec(t, s, `CREATE MODEL g WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='REMOTE', MODEL_TYPE='LLM', TASKS='chat', PAI_EAS_MODEL_NAME='m',
+		PAI_EAS_SERVICE_NAME='s', ENDPOINT='`+hs.URL+`', APIKEY='k', PAI_EAS_SYNC_MODE='true', PAI_EAS_SYNC_REQUEST_TIMEOUT='60000')`)
+	exec(t, s, `CREATE MODEL iris WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://`+irisPath()+`')`)
+	nest := map[string]func(int) string{
+		"AI_GENERATE": func(n int) string {
+			q := "'x'"
+			for range n {
+				q = "AI_GENERATE(g, v1, 'a' || " + q + ")"
+			}
+			return "SELECT " + q
+		},
+		"ML_PREDICT": func(n int) string {
+			q := "1.5"
+			for range n {
+				q = "ML_PREDICT(iris, v1, " + q + ", 2.0, 3.0, 4.0).probs[1]"
+			}
+			return "SELECT " + q
+		},
+	}
+	for fn, build := range nest {
+		// Ratio of rewritten to original size, at depths 4, 8 and the limit:
+		// bounded (linear) rather than growing with depth.
+		for _, depth := range []int{4, 8, 16} {
+			in := build(depth)
+			out, cleanup, err := s.bindInference(ctx, in)
+			if err != nil {
+				t.Fatalf("%s nested %d deep: %v", fn, depth, err)
+			}
+			cleanup()
+			ratio := float64(len(out)) / float64(len(in))
+			if ratio > 12 {
+				t.Fatalf("%s nested %d deep: %d bytes rewrite to %d (%.0fx)", fn, depth, len(in), len(out), ratio)
+			}
+			t.Logf("%s nested %d deep: %d bytes rewrite to %d (%.1fx)", fn, depth, len(in), len(out), ratio)
+		}
+		// Deeper nesting is a clear error, found before any work is done.
+		start := time.Now()
+		_, err := s.Exec(ctx, build(200))
+		if err == nil || !strings.Contains(err.Error(), "more than 16 deep") {
+			t.Fatalf("%s nested 200 deep: %v", fn, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("%s nested 200 deep took %s to refuse", fn, d)
+		}
+		t.Logf("%s nested 200 deep refused in %s", fn, time.Since(start))
+	}
+	// The nested statements run, each call once per row.
+	srv.Reset()
+	r := exec(t, s, nest["AI_GENERATE"](3)+" FROM range(2)")
+	if len(r.Rows) != 2 {
+		t.Fatalf("rows %v", r.Rows)
+	}
+	if n := len(srv.Requests()); n != 6 {
+		t.Errorf("3 nested calls on 2 rows sent %d requests, want 6", n)
+	}
+	r = exec(t, s, nest["ML_PREDICT"](16))
+	if len(r.Rows) != 1 {
+		t.Fatalf("rows %v", r.Rows)
+	}
+}

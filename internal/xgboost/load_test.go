@@ -44,6 +44,13 @@ func TestSniffFormat(t *testing.T) {
 	if m, err := Load(data); err != nil || m.Format() != FormatJSON {
 		t.Errorf("JSON with leading spaces: %v", err)
 	}
+	// A UTF-8 byte order mark (as some editors write) before JSON.
+	for _, bom := range []string{"\xEF\xBB\xBF", "\xEF\xBB\xBF\r\n "} {
+		data = append([]byte(bom), mustFixture(t, "models/binary_logistic_gbtree_num.json")...)
+		if m, err := Load(data); err != nil || m.Format() != FormatJSON {
+			t.Errorf("JSON after a byte order mark %q: %v", bom, err)
+		}
+	}
 }
 
 // TestTruncated loads every prefix of small models of each encoding: each
@@ -116,6 +123,15 @@ func TestErrorMessages(t *testing.T) {
 		{"empty", nil, "empty model"},
 		{"bs64", []byte("bs64...."), "base64"},
 		{"not json", []byte("{x"), "neither JSON nor UBJSON"},
+		{"json array", []byte("[" + json + "]"), "a JSON array, not an XGBoost model"},
+		{"spaced json array", []byte(" \n[1, 2]"), "a JSON array, not an XGBoost model"},
+		{"bom json array", []byte("\xEF\xBB\xBF[]"), "a JSON array, not an XGBoost model"},
+		{"truncated json array", []byte("[1, 2"), "text that is not JSON, not an XGBoost model"},
+		{"json string", []byte(`"model"`), "a JSON string, not an XGBoost model"},
+		{"json null", []byte(`null`), "JSON that is not an object, not an XGBoost model"},
+		{"csv", []byte("a,b\n1,2\n"), "text that is not JSON"},
+		{"bom only", []byte("\xEF\xBB\xBF "), "empty model"},
+		{"utf-16", []byte("\xFF\xFE{\x00\"\x00"), "UTF-16"},
 		{"no learner", []byte(`{"version":[1,7,4]}`), `no "learner"`},
 		{"bad token", []byte(`{"learner":{"x":[1,2,}}`), "json: offset 21: unexpected character"},
 		{"trailing data", []byte(json + "x"), "after the end"},

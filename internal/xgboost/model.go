@@ -2,11 +2,13 @@ package xgboost
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrUnsupported is wrapped by errors for valid XGBoost models that this
@@ -268,8 +270,9 @@ func (m *Model) MemoryBytes() int64 {
 // Load decodes a model saved by XGBoost. The encoding is recognised by the
 // first bytes, not a file name: "binf" is the legacy binary format; '{'
 // followed (after optional spaces) by '"' or '}' is JSON text; '{' followed by
-// a UBJSON length marker is UBJSON; anything else is tried as the binary
-// format of XGBoost before 1.0. Load never panics; malformed, truncated or
+// a UBJSON length marker is UBJSON; JSON may follow a UTF-8 byte order
+// mark; other text (a JSON array, a CSV file) is refused as not a model;
+// anything else is tried as the binary format of XGBoost before 1.0. Load never panics; malformed, truncated or
 // unsupported input gives an error that says what is wrong and where.
 func Load(data []byte) (m *Model, err error) {
 	defer func() {
@@ -285,6 +288,16 @@ func Load(data []byte) (m *Model, err error) {
 	case len(data) >= 4 && string(data[:4]) == "bs64":
 		return nil, fmt.Errorf("xgboost: the base64 model format (\"bs64\") is not supported (XGBoost rejects it too)")
 	}
+	// A JSON model saved by an editor may start with a UTF-8 byte order mark.
+	if text, ok := bytes.CutPrefix(data, []byte("\xEF\xBB\xBF")); ok {
+		if t := bytes.TrimLeft(text, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+			return loadDocument(newJSONReader(text), FormatJSON)
+		}
+		return nil, notAModel(text)
+	}
+	if bytes.HasPrefix(data, []byte("\xFF\xFE")) || bytes.HasPrefix(data, []byte("\xFE\xFF")) {
+		return nil, fmt.Errorf("xgboost: invalid model: UTF-16 text (it starts with a UTF-16 byte order mark); save a JSON model as UTF-8")
+	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		rest := bytes.TrimLeft(trimmed[1:], " \t\r\n")
@@ -298,10 +311,48 @@ func Load(data []byte) (m *Model, err error) {
 			return nil, fmt.Errorf("xgboost: invalid model: starts with '{' but is neither JSON nor UBJSON")
 		}
 	}
+	// Any other text (a JSON array, a CSV file) is not a model: a binary
+	// model always holds zero bytes (its reserved parameter fields).
+	if len(trimmed) > 0 && isText(data) {
+		return nil, notAModel(data)
+	}
 	if len(data) == 0 {
 		return nil, fmt.Errorf("xgboost: empty model")
 	}
 	return loadBinary(data, FormatBinaryPre1_0)
+}
+
+// isText reports whether data is UTF-8 text without control characters
+// other than tab, CR and LF.
+func isText(data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	for _, c := range data {
+		if c < ' ' && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// notAModel is the error for text that is not a JSON object: XGBoost's
+// JSON models are objects with "learner" and "version".
+func notAModel(text []byte) error {
+	t := bytes.TrimLeft(text, " \t\r\n")
+	kind := "text that is not JSON"
+	switch {
+	case len(t) == 0:
+		return fmt.Errorf("xgboost: empty model (only a byte order mark or spaces)")
+	case !json.Valid(t):
+	case t[0] == '[':
+		kind = "a JSON array"
+	case t[0] == '"':
+		kind = "a JSON string"
+	default:
+		kind = "JSON that is not an object"
+	}
+	return fmt.Errorf("xgboost: invalid model: %s, not an XGBoost model (a JSON model is an object with \"learner\" and \"version\", as written by save_model)", kind)
 }
 
 func isUBJLengthMarker(c byte) bool {
