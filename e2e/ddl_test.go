@@ -114,7 +114,7 @@ func TestDocumentedRules(t *testing.T) {
 		{"model type for remote", "CREATE MODEL x WITH VERSION v1 OPTIONS(" + strings.Replace(remoteOpts, "'LLM'", "'BOOSTED_TREE_REGRESSOR'", 1) + ")", "is not valid for MODEL_SOURCE_TYPE REMOTE"},
 		{"import needs input", "CREATE MODEL x WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LOCATION='file:///x')", "INPUT(...) is required for IMPORT"},
 		{"import needs location", "CREATE MODEL x WITH VERSION v1 INPUT(a DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR')", "LOCATION is required"},
-		{"import needs rolearn", "CREATE MODEL x WITH VERSION v1 INPUT(a DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LOCATION='oss://oss-cn-shanghai-internal.aliyuncs.com/b/m/')", "ROLEARN is required"},
+		{"remote needs a service", "CREATE MODEL x WITH VERSION v1 OPTIONS(" + strings.Replace(remoteOpts, "PAI_EAS_SERVICE_NAME = 'svc',", "", 1) + ")", "PAI_EAS_SERVICE_NAME is required (or an ENDPOINT ending in /api/predict/<service>)"},
 		{"remote needs tasks", "CREATE MODEL x WITH VERSION v1 OPTIONS(" + strings.Replace(remoteOpts, "TASKS = 'text-generation',", "", 1) + ")", "option TASKS is required for REMOTE"},
 		{"remote needs apikey", "CREATE MODEL x WITH VERSION v1 OPTIONS(" + strings.Replace(remoteOpts, "APIKEY = 'sk-topsecret-123',", "", 1) + ")", "option APIKEY is required"},
 		{"remote needs sync mode", "CREATE MODEL x WITH VERSION v1 OPTIONS(" + strings.Replace(remoteOpts, ", PAI_EAS_SYNC_MODE = 'true'", "", 1) + ")", "PAI_EAS_SYNC_MODE is required"},

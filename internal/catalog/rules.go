@@ -283,18 +283,23 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 		if !ok || strings.TrimSpace(loc) == "" {
 			return nil, fmt.Errorf("option LOCATION is required for IMPORT models")
 		}
-		if r, ok := out[OptRoleARN]; !ok || strings.TrimSpace(r) == "" {
-			if !IsLocalLocation(loc) {
-				return nil, fmt.Errorf("option ROLEARN is required for IMPORT models (it may be left out only for a local file:// location)")
-			}
-		}
+		// ROLEARN is optional: without it, storage.json's default_role is
+		// used, else the read is anonymous; local and http(s) locations
+		// ignore it (docs/storage.md).
 		return out, nil
 	}
-	required := []string{OptTasks, OptEASModel, OptEASService, OptEndpoint, OptAPIKey, OptSyncMode}
-	if strings.EqualFold(strings.TrimSpace(out["API_FLAVOR"]), "openai") {
-		// A plain OpenAI-compatible server has no EAS service, and local
-		// servers such as Ollama need no key.
-		required = []string{OptTasks, OptEASModel, OptEndpoint, OptSyncMode}
+	// PAI_EAS_SERVICE_NAME may be left out when ENDPOINT already ends in
+	// /api/predict/<service>; llm.EndpointFromOptions (below) says so when
+	// neither names the service.
+	required := []string{OptTasks, OptEASModel, OptEndpoint, OptAPIKey, OptSyncMode}
+	openai := strings.EqualFold(strings.TrimSpace(out["API_FLAVOR"]), "openai")
+	if openai {
+		// A plain OpenAI-compatible server has no EAS service nor EAS
+		// modes, and local servers such as Ollama need no key.
+		required = []string{OptTasks, OptEASModel, OptEndpoint}
+		if _, ok := out[OptSyncMode]; !ok {
+			out[OptSyncMode] = "true"
+		}
 	}
 	for _, k := range required {
 		if v, ok := out[k]; !ok || strings.TrimSpace(v) == "" {

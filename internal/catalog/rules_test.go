@@ -95,9 +95,35 @@ func TestResolveOptions(t *testing.T) {
 	if _, err := ResolveOptions(imp, nil, true); err != nil {
 		t.Fatalf("local import without ROLEARN: %v", err)
 	}
-	imp[2].Value = "s3://b/m.json"
-	if _, err := ResolveOptions(imp, nil, true); err == nil || !strings.Contains(err.Error(), "ROLEARN is required") {
-		t.Fatalf("s3 import without ROLEARN: %v", err)
+	// ROLEARN is optional everywhere: storage.json's default_role or an
+	// anonymous read stands in (docs/storage.md).
+	for _, loc := range []string{"s3://b/m.json", "oss://oss-cn-hangzhou.aliyuncs.com/b/m/", "https://example.com/m.json"} {
+		imp[2].Value = loc
+		if _, err := ResolveOptions(imp, nil, true); err != nil {
+			t.Fatalf("%s import without ROLEARN: %v", loc, err)
+		}
+	}
+	// The Ollama recipe of the README, verbatim: no PAI-EAS option but the model name.
+	ollama := []OptionEntry{{"MODEL_SOURCE_TYPE", "REMOTE"}, {"MODEL_TYPE", "LLM"}, {"TASKS", "text-generation"},
+		{"API_FLAVOR", "openai"}, {"ENDPOINT", "http://127.0.0.1:11434/v1"}, {"PAI_EAS_MODEL_NAME", "tiny"}, {"APIKEY", "x"}}
+	if got, err := ResolveOptions(ollama, nil, false); err != nil || got[OptSyncMode] != "true" {
+		t.Fatalf("openai flavour without PAI_EAS_SYNC_MODE: %v %v", got, err)
+	}
+	// PAI-EAS: the service may come from an ENDPOINT ending in /api/predict/<x>.
+	eas := []OptionEntry{{"MODEL_SOURCE_TYPE", "REMOTE"}, {"MODEL_TYPE", "LLM"}, {"TASKS", "text-generation"},
+		{"ENDPOINT", "http://1.cn-hangzhou.pai-eas.aliyuncs.com/api/predict/qwen3_8b"}, {"PAI_EAS_MODEL_NAME", "Qwen3-8B"},
+		{"APIKEY", "x"}, {"PAI_EAS_SYNC_MODE", "true"}}
+	if _, err := ResolveOptions(eas, nil, false); err != nil {
+		t.Fatalf("service from ENDPOINT: %v", err)
+	}
+	eas[3].Value = "http://1.cn-hangzhou.pai-eas.aliyuncs.com"
+	if _, err := ResolveOptions(eas, nil, false); err == nil || !strings.Contains(err.Error(), "PAI_EAS_SERVICE_NAME is required") {
+		t.Fatalf("no service anywhere: %v", err)
+	}
+	// PAI-EAS still needs its sync mode.
+	eas = append(eas[:6], OptionEntry{"PAI_EAS_SERVICE_NAME", "s"})
+	if _, err := ResolveOptions(eas, nil, false); err == nil || !strings.Contains(err.Error(), "PAI_EAS_SYNC_MODE is required") {
+		t.Fatalf("PAI-EAS without sync mode: %v", err)
 	}
 }
 
