@@ -145,7 +145,10 @@ func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
 				types = strings.Split(sig, TypeSeparator)
 			}
 			if b.Func == "ML_PREDICT" {
-				return ctx, CheckArgTypes(b.Model.Ref().String()+", "+b.Version.Name, b.Version.Inputs, sig)
+				if err := CheckArgTypes("model "+b.Model.Ref().String()+" version "+b.Version.Name, b.Version.Inputs, sig); err != nil {
+					return ctx, b.fail(err, true)
+				}
+				return ctx, nil
 			}
 			consts := make([]constArg, len(args)-2)
 			for i, a := range args[2:] {
@@ -160,7 +163,7 @@ func (f *bindFunc) Executor() duckdb.ScalarFuncExecutor {
 			}
 			call, err := bindRemote(b, types, consts)
 			if err != nil {
-				return ctx, err
+				return ctx, b.fail(err, true)
 			}
 			b.setCall(call)
 			return ctx, nil
@@ -178,8 +181,18 @@ type constArg struct {
 // guarded turns a panic in an executor into a query error: the executors
 // run inside DuckDB's C++ callbacks, where a Go panic would end the whole
 // process (and, on the server, every session).
-func guarded(fn duckdb.ChunkContextExecutorFn) duckdb.ChunkContextExecutorFn {
+// guarded runs an inference function's executor: a panic becomes an
+// error, and an error is recorded on the call's binding (Binding.Failure).
+func guarded(reg *Registry, fn duckdb.ChunkContextExecutorFn) duckdb.ChunkContextExecutorFn {
 	return func(ctx context.Context, state *duckdb.ChunkIteratorState) (err error) {
+		defer func() {
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			if b, lerr := reg.chunkBinding(state.GetInputChunk()); lerr == nil {
+				err = b.fail(err, false)
+			}
+		}()
 		defer recoverAsError(&err)
 		return fn(ctx, state)
 	}

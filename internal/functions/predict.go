@@ -82,11 +82,11 @@ func CheckArgTypes(ref string, inputs []catalog.Column, sig string) error {
 		for i, c := range inputs {
 			names[i] = c.Name + " " + c.Type
 		}
-		return fmt.Errorf("ML_PREDICT(%s): %d feature arguments given, the version's INPUT declares %d (%s)", ref, len(got), len(inputs), strings.Join(names, ", "))
+		return fmt.Errorf("%s: %d feature arguments given, the version's INPUT declares %d (%s)", ref, len(got), len(inputs), strings.Join(names, ", "))
 	}
 	for i, c := range inputs {
 		if !typeAccepted(c.Type, got[i]) {
-			return fmt.Errorf("ML_PREDICT(%s): argument %d (%s) has type %s, expected %s", ref, i+1, c.Name, maxComputeName(got[i]), c.Type)
+			return fmt.Errorf("%s: argument %d (%s) has type %s, expected %s", ref, i+1, c.Name, maxComputeName(got[i]), c.Type)
 		}
 	}
 	return nil
@@ -177,7 +177,7 @@ func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *predictFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.execute)}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.reg, f.execute)}
 }
 
 func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {

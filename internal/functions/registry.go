@@ -18,6 +18,10 @@ import (
 	"github.com/modelsql/modelsql/internal/catalog"
 )
 
+// InternalPrefix starts the names of the DuckDB functions that inference
+// calls are rewritten into; it never belongs in what the user sees.
+const InternalPrefix = "__modelsql_"
+
 // Binding is one inference call site of one statement: the model version it
 // uses and what the call needs at run time.
 type Binding struct {
@@ -34,8 +38,39 @@ type Binding struct {
 	// Rows counts the rows this call has finished, for progress reports.
 	Rows atomic.Int64
 
-	mu   sync.Mutex
-	call *boundCall // AI_* argument roles, set when the call is checked
+	// Line and Col locate the call in its statement, for error messages.
+	Line, Col int
+
+	mu      sync.Mutex
+	call    *boundCall // AI_* argument roles, set when the call is checked
+	failure *CallError // the call's first error
+}
+
+// fail records err as the call's error (the first one wins) and returns it
+// as a *CallError.
+func (b *Binding) fail(err error, planning bool) error {
+	if ce, ok := AsCallError(err); ok {
+		return ce
+	}
+	ce := &CallError{Func: b.Func, Line: b.Line, Col: b.Col, Planning: planning, Err: err}
+	b.mu.Lock()
+	if b.failure == nil {
+		b.failure = ce
+	}
+	b.mu.Unlock()
+	return ce
+}
+
+// Failure returns the call's first error as the user should see it, or nil.
+// DuckDB reports a failed function with its own wrapping; the session shows
+// this instead.
+func (b *Binding) Failure() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failure == nil {
+		return nil
+	}
+	return b.failure
 }
 
 func (b *Binding) setCall(c *boundCall) {

@@ -145,7 +145,7 @@ func (f *remoteFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *remoteFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.execute)}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.reg, f.execute)}
 }
 
 func isNullType(t string) bool { return t == `"NULL"` || t == "NULL" }

@@ -186,3 +186,32 @@ func anyText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// UserMessage renders e for the user of a SQL function: the model, the
+// version and what went wrong, without the client's layers (the "llm:"
+// prefix, the operation). The class is named, except for validation and
+// invalid_argument errors, whose message says it all.
+func (e *Error) UserMessage() string {
+	var b strings.Builder
+	if e.Model != "" {
+		fmt.Fprintf(&b, "model %s", e.Model)
+		if e.Version != "" {
+			fmt.Fprintf(&b, " version %s", e.Version)
+		}
+		b.WriteString(": ")
+	}
+	if (e.Class != ClassValidation && e.Class != ClassInvalidArgument) || e.Message == "" {
+		b.WriteString(strings.ReplaceAll(string(e.Class), "_", " "))
+		if e.Status != 0 {
+			fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+		}
+		if e.Attempts > 1 {
+			fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+		}
+		if e.Message != "" {
+			b.WriteString(": ")
+		}
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}

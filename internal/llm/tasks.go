@@ -97,7 +97,7 @@ func (c *Client) Classify(ctx context.Context, input string, labels []string, pa
 	}
 	l, ok := MatchLabel(r.Content, labels)
 	if !ok {
-		return "", c.validation("classify", r, "answer %s is not one of the labels %s", quote(excerpt(r.Content)), jsonLine(labels))
+		return "", c.validation("classify", r, "the answer %s is not one of the labels %s", quote(excerpt(r.Content)), jsonLine(labels))
 	}
 	return l, nil
 }

@@ -26,6 +26,12 @@ func sqlState(err error) string {
 	if errors.As(err, &pe) {
 		return pe.code
 	}
+	// Errors that know their code, such as an inference call's failure
+	// (functions.CallError: docs/server.md lists the codes).
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return coded.SQLState()
+	}
 	var de *access.DeniedError
 	if errors.As(err, &de) {
 		return "42501" // insufficient_privilege

@@ -342,7 +342,7 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 	defer cleanup()
 	rows, err := s.conn.QueryContext(ctx, q)
 	if err != nil {
-		return nil, cleanDuckDBError(err)
+		return nil, s.cleanDuckDBError(err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -374,7 +374,7 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, cleanDuckDBError(err)
+		return nil, s.cleanDuckDBError(err)
 	}
 	if len(cols) == 0 {
 		res.Message = "OK"
@@ -383,11 +383,17 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 }
 
 // cleanDuckDBError keeps DuckDB's message but drops the driver's noise.
-func cleanDuckDBError(err error) error {
+// In a statement with inference calls, an inference call's own error is
+// shown instead of DuckDB's wrapping of it, and DuckDB's messages lose what
+// quotes the rewritten statement (see userError).
+func (s *Session) cleanDuckDBError(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("statement cancelled")
 	}
-	return err
+	s.runMu.Lock()
+	running := s.running
+	s.runMu.Unlock()
+	return userError(err, running)
 }
 
 func osUser() string {
