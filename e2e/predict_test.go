@@ -30,7 +30,14 @@ func TestPredictAnywhere(t *testing.T) {
 		"join":      "SELECT count(*) FROM iris a JOIN iris b ON a.id = b.id WHERE ML_PREDICT(iris, 'v1', a.f1, b.f2, a.f3, b.f4).label = '0'",
 		"ctas":      "CREATE TABLE preds AS SELECT id, ML_PREDICT(`iris`, `v1`, f1, f2, f3, f4) AS p FROM iris; SELECT count(*) FROM preds WHERE p.label = '0'",
 		"qualified": "SELECT count(*) FROM iris WHERE ML_PREDICT(default.default.iris, v1, f1, f2, f3, f4).label = '0'",
-		"string":    "SELECT count(*) FROM iris WHERE ML_PREDICT('default.default.iris', 'DEFAULT_VERSION', f1, f2, f3, f4).label = '0'",
+		"string":    "SELECT count(*) FROM iris WHERE ML_PREDICT('default.default.iris', 'v1', f1, f2, f3, f4).label = '0'",
+	}
+	// A quoted or back-quoted DEFAULT_VERSION names a version (docs/sql.md §5.1), which cannot exist.
+	for _, v := range []string{"'DEFAULT_VERSION'", "`DEFAULT_VERSION`", `"default_version"`} {
+		r := run(t, "", "--data", data, "-c", "SELECT ML_PREDICT(iris, "+v+", 1, 2, 3, 4)")
+		if r.code == 0 || !strings.Contains(r.stderr, "ML_PREDICT at line 1, column 8: version ") || !strings.Contains(r.stderr, "write DEFAULT_VERSION without quotes") {
+			t.Errorf("version %s: exit %d, %q", v, r.code, r.stderr)
+		}
 	}
 	sql(t, data, "CREATE TABLE preds AS SELECT id, ML_PREDICT(`iris`, `v1`, f1, f2, f3, f4) AS p FROM iris")
 	queries["ctas"] = "SELECT count(*) FROM preds WHERE p.label = '0'"

@@ -87,10 +87,12 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 		return nil, err
 	}
 	version := c.Version
-	if c.DefaultVersion || strings.EqualFold(version, "default_version") {
-		// No version may be named default_version, so 'DEFAULT_VERSION'
-		// written as a string means the default too.
+	if c.DefaultVersion {
 		version = ""
+	} else if strings.EqualFold(version, "default_version") {
+		// Quoted or back-quoted, the word names a version (docs/sql.md
+		// §5.1), and no version may be called that.
+		return nil, fmt.Errorf("version %q names a version, and no version may be called that: write DEFAULT_VERSION without quotes for the model's default version", version)
 	}
 	m, v, err := s.w.Catalog.GetVersion(ctx, ref, version)
 	if err != nil {
