@@ -318,7 +318,7 @@ func (c *Catalog) DropModel(ctx context.Context, ref Ref, ifExists bool) (droppe
 // LIKE pattern ("" for all), ordered by name.
 func (c *Catalog) ListModels(ctx context.Context, project, schema, like string) ([]*Model, error) {
 	if IsPublicProject(project) {
-		return c.public.list(schema, like), nil
+		return c.public.list(schema, like)
 	}
 	q := `SELECT ` + modelCols + ` FROM ` + sys + `.main.models WHERE project=? AND schema_name=?`
 	args := []any{strings.ToLower(project), strings.ToLower(schema)}
