@@ -54,6 +54,10 @@ type sessState struct {
 	// of statements run inside the session's open transaction: they are
 	// applied when it commits and dropped when it rolls back.
 	pending []func(context.Context)
+	// tablesBefore lists the tables and views before an administrator's
+	// CREATE whose target the analysis did not find (CREATE TABLE AS over
+	// read_csv and the like): After records the new ones as the creator's.
+	tablesBefore map[tableRef]bool
 }
 
 // GuardOptions configure NewGuard.
@@ -226,11 +230,15 @@ func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, 
 	defer release()
 	if u.Admin {
 		// Administrators are not checked, but new, dropped and renamed
-		// tables are recorded; a statement that cannot be analysed is
-		// simply not recorded.
-		if a, err := analyzeText(ctx, s.Conn(), rewritten, 0); err == nil {
+		// tables are recorded; for a CREATE whose target the analysis
+		// does not find, the tables that appear are (After).
+		a, err := analyzeText(ctx, s.Conn(), rewritten, 0)
+		if err == nil {
 			g.noteCreates(ctx, s, a)
 			st.a = a
+		}
+		if (err != nil || len(a.creates)+len(a.replaces) == 0) && firstWord(text) == "CREATE" {
+			st.tablesBefore = tableSet(ctx, s)
 		}
 		return nil
 	}
@@ -306,6 +314,24 @@ func (g *Guard) noteCreates(ctx context.Context, s *session.Session, a *analysis
 			a.createdNew = append(a.createdNew, r)
 		}
 	}
+}
+
+// tableSet lists the session's visible tables and views (nil on error).
+func tableSet(ctx context.Context, s *session.Session) map[tableRef]bool {
+	rows, err := s.Conn().QueryContext(ctx, `SELECT database_name, schema_name, table_name FROM duckdb_tables() WHERE NOT temporary
+		UNION ALL SELECT database_name, schema_name, view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary`)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	set := map[tableRef]bool{}
+	for rows.Next() {
+		var r tableRef
+		if rows.Scan(&r.Catalog, &r.Schema, &r.Name) == nil {
+			set[r] = true
+		}
+	}
+	return set
 }
 
 func exists(ctx context.Context, s *session.Session, r tableRef) bool {
@@ -479,8 +505,8 @@ func (g *Guard) allowedText() string {
 // they are committed.
 func (g *Guard) After(ctx context.Context, s *session.Session, stmt parser.Statement, text string, err error) error {
 	st := g.st(s)
-	a, dropModel := st.a, st.dropModel
-	st.a, st.dropModel = nil, ""
+	a, dropModel, before := st.a, st.dropModel, st.tablesBefore
+	st.a, st.dropModel, st.tablesBefore = nil, "", nil
 	if err != nil {
 		g.endTx(ctx, s, st, false)
 		g.afterControl(ctx, st, false)
@@ -496,6 +522,7 @@ func (g *Guard) After(ctx context.Context, s *session.Session, stmt parser.State
 		return err
 	}
 	changes := g.tableChanges(normName(s.User), a)
+	changes = append(changes, g.newTableOwners(ctx, s, before)...)
 	if st.tx.explicit {
 		st.pending = append(st.pending, changes...)
 	} else {
@@ -503,6 +530,28 @@ func (g *Guard) After(ctx context.Context, s *session.Session, stmt parser.State
 	}
 	g.afterControl(ctx, st, true)
 	return nil
+}
+
+// newTableOwners records the session's user as the owner of the tables
+// that exist now and did not before (nil before: nothing to compare).
+func (g *Guard) newTableOwners(ctx context.Context, s *session.Session, before map[tableRef]bool) []func(context.Context) {
+	if before == nil {
+		return nil
+	}
+	user := normName(s.User)
+	var out []func(context.Context)
+	for r := range tableSet(ctx, s) {
+		if before[r] {
+			continue
+		}
+		key := r.key()
+		out = append(out, func(ctx context.Context) {
+			if err := g.store.SetTableOwner(ctx, key, user); err != nil {
+				g.logger.Printf("record owner of %s: %v", key, err)
+			}
+		})
+	}
+	return out
 }
 
 // tableChanges are the store changes a successful statement implies.
