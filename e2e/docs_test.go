@@ -21,6 +21,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -74,7 +75,7 @@ func TestDocExamples(t *testing.T) {
 
 // runnable reports whether a block is an example the doc tests execute.
 func runnable(b docBlock) bool {
-	return b.lang == "sql" || b.lang == "sh" || b.writeTo != ""
+	return b.lang == "sql" || b.lang == "sh" || b.lang == "json" || b.writeTo != ""
 }
 
 // startFakeLLM starts `modelsql fake-llm` on a free port, accepting any key.
@@ -150,6 +151,9 @@ func runPage(t *testing.T, env *docEnv, name string, blocks []docBlock) {
 			err = p.runShell(b.text)
 		case b.lang == "sql":
 			err = p.runSQL(b)
+		}
+		if b.lang == "json" && !json.Valid([]byte(b.text)) {
+			err = fmt.Errorf("the JSON example does not parse")
 		}
 		switch {
 		case b.knownFailure != "" && err == nil:
