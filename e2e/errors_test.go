@@ -68,16 +68,33 @@ func TestInferenceErrorsForUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for _, c := range cases {
-		_, err := conn.Exec(ctx, c.q, pgx.QueryExecModeSimpleProtocol)
-		var pe *pgconn.PgError
-		if !errors.As(err, &pe) {
-			t.Errorf("wire %q: %v", c.q, err)
-			continue
+	// The same for a user who is not an administrator (whose statements
+	// the server plans before running them).
+	for _, q := range []string{"CREATE USER bob PASSWORD 'bob-long-password'", "GRANT Execute ON MODEL gen TO USER bob", "GRANT Execute ON MODEL iris TO USER bob"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
 		}
-		check("wire", c.q, pe.Message, c.want)
-		if pe.Code != c.state {
-			t.Errorf("wire %q: SQLSTATE %s, want %s", c.q, pe.Code, c.state)
+	}
+	bob, err := pgx.Connect(ctx, s.url("bob", "bob-long-password", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close(ctx)
+	for _, who := range []struct {
+		name string
+		c    *pgx.Conn
+	}{{"admin", conn}, {"bob", bob}} {
+		for _, c := range cases {
+			_, err := who.c.Exec(ctx, c.q, pgx.QueryExecModeSimpleProtocol)
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) {
+				t.Errorf("wire (%s) %q: %v", who.name, c.q, err)
+				continue
+			}
+			check("wire ("+who.name+")", c.q, pe.Message, c.want)
+			if pe.Code != c.state {
+				t.Errorf("wire (%s) %q: SQLSTATE %s, want %s", who.name, c.q, pe.Code, c.state)
+			}
 		}
 	}
 }

@@ -247,7 +247,7 @@ func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, 
 		if errors.Is(err, errMulti) {
 			return err
 		}
-		return cleanErr(err)
+		return s.UserError(cleanErr(err))
 	}
 	if a.refuse != "" {
 		return adminOnly(u.Name, a.refuse)

@@ -22,3 +22,8 @@ func (s *Session) ResolveModel(ctx context.Context, n parser.Name) (catalog.Ref,
 func (s *Session) BindInference(ctx context.Context, text string) (rewritten string, release func(), err error) {
 	return s.bindInference(ctx, text)
 }
+
+// UserError is what the user should see of an error met while planning the
+// statement BindInference returned (before release): an inference call's
+// own error rather than DuckDB's wrapping of it, and no rewritten SQL.
+func (s *Session) UserError(err error) error { return s.cleanDuckDBError(err) }
