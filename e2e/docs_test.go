@@ -14,7 +14,8 @@ package e2e
 //     my-models/churn/ and models/churn/, and the role
 //     acs:ram::1234567890123456:role/aliyunodpsdefaultrole (also the
 //     default_role) to MinIO's keys;
-//   - the server port 5433 becomes a free port; /srv/ becomes <sandbox>/srv/;
+//   - the server port 5433 becomes a free port; /srv/ and /tmp/warehouse
+//     move into the sandbox, which links examples/ to the repository's;
 //   - `make run` runs scripts/demo.sh with the binary under test; `make test`
 //     is not re-entered (it runs this test).
 
@@ -134,7 +135,7 @@ func runPage(t *testing.T, env *docEnv, name string, blocks []docBlock) {
 		"http://127.0.0.1:18089", env.llmURL, "http://127.0.0.1:11434", env.llmURL,
 		"http://127.0.0.1:8000", env.llmURL, "http://127.0.0.1:30000", env.llmURL, "http://10.0.0.5:8000", env.llmURL,
 		"127.0.0.1:5433", "127.0.0.1:"+port, "port=5433", "port="+port, "port 5433", "port "+port,
-		"/srv/", p.dir+"/srv/",
+		"/srv/", p.dir+"/srv/", "/tmp/warehouse", p.dir+"/warehouse",
 	)
 	p.setup()
 	defer p.stopServers()
@@ -182,6 +183,10 @@ func (p *page) setup() {
   "roles": {%q: {"type": "static", "access_key_id": %q, "access_key_secret": %q}}}`,
 		docRole, p.env.minio.url, jsonOf(mapped), jsonOf(mapped), jsonOf(mapped), docRole, minioUser, p.env.minio.pass)
 	if err := os.WriteFile(filepath.Join(data, "storage.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Examples run from the repository's root: examples/ is there.
+	if err := os.Symlink(filepath.Join(repoRoot(), "examples"), filepath.Join(p.dir, "examples")); err != nil {
 		t.Fatal(err)
 	}
 	binDir := filepath.Join(p.dir, "bin")
