@@ -11,7 +11,8 @@ package e2e
 //   - the OSS endpoints of the pages (oss-cn-*.aliyuncs.com) are mapped by
 //     the data directory's storage.json to a local MinIO holding
 //     examples/churn_classifier.json under my-bucket/churn/,
-//     my-models/churn/ and models/churn/, and the role
+//     my-models/churn/ and models/churn/ (and models/several/ with two
+//     model files, models/none/ with none, for the errors), and the role
 //     acs:ram::1234567890123456:role/aliyunodpsdefaultrole (also the
 //     default_role) to MinIO's keys;
 //   - the server port 5433 becomes a free port; /srv/ and /tmp/warehouse
@@ -48,7 +49,9 @@ const docRole = "acs:ram::1234567890123456:role/aliyunodpsdefaultrole"
 func TestDocExamples(t *testing.T) {
 	requirePsql(t)
 	env := &docEnv{minio: startMinio(t)}
-	for _, bucketKey := range [][2]string{{"my-bucket", "churn/churn_classifier.json"}, {"my-models", "churn/churn_classifier.json"}, {"models", "churn/churn_classifier.json"}} {
+	for _, bucketKey := range [][2]string{{"my-bucket", "churn/churn_classifier.json"}, {"my-models", "churn/churn_classifier.json"},
+		{"models", "churn/churn_classifier.json"}, {"models", "several/a.json"}, {"models", "several/b.ubj"},
+		{"models", "none/notes.md"}, {"models", "none/readme.txt"}, {"models", "none/deeper/model.json"}} {
 		env.minio.put(t, bucketKey[0], bucketKey[1], example("churn_classifier.json"))
 	}
 	env.llmURL = startFakeLLM(t)
