@@ -23,6 +23,7 @@ type docBlock struct {
 	noRun        string // `no-run: why` in the info string
 	knownFailure string // `known-failure: why`: fails today, expected to pass after a named fix
 	psql         bool   // `psql`: run through psql against the page's server
+	user, pass   string // `user=NAME password=PW` with psql: log in as NAME instead
 	writeTo      string // `<!-- doctest: file PATH -->` before the fence: the block is written there
 }
 
@@ -85,8 +86,13 @@ func parseInfo(b *docBlock, info string) {
 			return
 		}
 		word, tail, _ := strings.Cut(rest, " ")
-		if word == "psql" {
+		switch {
+		case word == "psql":
 			b.psql = true
+		case strings.HasPrefix(word, "user="):
+			b.user = strings.TrimPrefix(word, "user=")
+		case strings.HasPrefix(word, "password="):
+			b.pass = strings.TrimPrefix(word, "password=")
 		}
 		rest = strings.TrimSpace(tail)
 	}
@@ -164,7 +170,7 @@ func TestParseDoc(t *testing.T) {
 	page := "text\n```sql no-run: needs a real PAI-EAS service\nSELECT 1;\n```\n" +
 		"<!-- doctest: sql\nCREATE TABLE t(x INT);\n-->\n" +
 		"<!-- doctest: file modelsql-data/public_models.json -->\n```json\n{}\n```\n" +
-		"  ```sh known-failure: issue 20 item 18\n  modelsql --data d user list\n  ```\n```sql psql\nSHOW GRANTS;\n```\n"
+		"  ```sh known-failure: issue 20 item 18\n  modelsql --data d user list\n  ```\n```sql psql user=bob password=pw\nSHOW GRANTS;\n```\n"
 	b := parseDoc(page)
 	if len(b) != 5 {
 		t.Fatalf("got %d blocks: %+v", len(b), b)
@@ -181,7 +187,7 @@ func TestParseDoc(t *testing.T) {
 	if b[3].knownFailure != "issue 20 item 18" || b[3].text != "modelsql --data d user list" {
 		t.Errorf("block 3: %+v", b[3])
 	}
-	if !b[4].psql || b[4].writeTo != "" {
+	if !b[4].psql || b[4].writeTo != "" || b[4].user != "bob" || b[4].pass != "pw" {
 		t.Errorf("block 4: %+v", b[4])
 	}
 }

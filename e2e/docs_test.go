@@ -123,6 +123,8 @@ type page struct {
 	replace *strings.Replacer
 }
 
+var userRE = regexp.MustCompile(`user=[^ ]+`)
+
 var easHost = regexp.MustCompile(`https?://[A-Za-z0-9.-]+\.pai-eas\.aliyuncs\.com`)
 
 // substitute applies the mapping of remote services (see the file comment).
@@ -284,7 +286,7 @@ func (p *page) runSQL(b docBlock) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		_, errMsg, ok := p.exec(b.psql, batch)
+		_, errMsg, ok := p.exec(b, batch)
 		batch = nil
 		if !ok {
 			return fmt.Errorf("%s", errMsg)
@@ -299,7 +301,7 @@ func (p *page) runSQL(b docBlock) error {
 		if err := flush(); err != nil {
 			return err
 		}
-		rows, errMsg, ok := p.exec(b.psql, []string{s.stmt})
+		rows, errMsg, ok := p.exec(b, []string{s.stmt})
 		where := fmt.Sprintf("statement at block line %d:\n%s\n", s.line, s.stmt)
 		if wantErr, isErr := strings.CutPrefix(s.expect[0], "ERROR: "); isErr {
 			want := strings.Join(append([]string{wantErr}, s.expect[1:]...), "\n")
@@ -323,8 +325,9 @@ func (p *page) runSQL(b docBlock) error {
 
 // exec runs statements and returns the last one's rows (fields joined by
 // " | ") or the error message without its "ERROR:" prefix.
-func (p *page) exec(viaPsql bool, stmts []string) (rows []string, errMsg string, ok bool) {
+func (p *page) exec(b docBlock, stmts []string) (rows []string, errMsg string, ok bool) {
 	var cmd *exec.Cmd
+	viaPsql := b.psql
 	if viaPsql {
 		args, err := os.ReadFile(filepath.Join(p.dir, ".psql-args"))
 		if err != nil {
@@ -332,6 +335,12 @@ func (p *page) exec(viaPsql bool, stmts []string) (rows []string, errMsg string,
 		}
 		pw, _ := os.ReadFile(filepath.Join(p.dir, ".psql-password"))
 		a := strings.Split(strings.TrimSuffix(string(args), "\x00"), "\x00")
+		if b.user != "" { // the block logs in as another user
+			for i := range a {
+				a[i] = userRE.ReplaceAllString(a[i], "user="+b.user)
+			}
+			pw = []byte(b.pass)
+		}
 		a = append(a, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-t")
 		for _, s := range stmts {
 			a = append(a, "-c", s)
