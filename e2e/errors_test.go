@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -85,15 +86,18 @@ func TestInferenceErrorsForUsers(t *testing.T) {
 		c    *pgx.Conn
 	}{{"admin", conn}, {"bob", bob}} {
 		for _, c := range cases {
-			_, err := who.c.Exec(ctx, c.q, pgx.QueryExecModeSimpleProtocol)
-			var pe *pgconn.PgError
-			if !errors.As(err, &pe) {
-				t.Errorf("wire (%s) %q: %v", who.name, c.q, err)
-				continue
-			}
-			check("wire ("+who.name+")", c.q, pe.Message, c.want)
-			if pe.Code != c.state {
-				t.Errorf("wire (%s) %q: SQLSTATE %s, want %s", who.name, c.q, pe.Code, c.state)
+			// The simple protocol, and the extended one (Parse, Describe, ...).
+			for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeDescribeExec} {
+				_, err := who.c.Exec(ctx, c.q, mode)
+				var pe *pgconn.PgError
+				if !errors.As(err, &pe) {
+					t.Errorf("wire (%s, %v) %q: %v", who.name, mode, c.q, err)
+					continue
+				}
+				check(fmt.Sprintf("wire (%s, %v)", who.name, mode), c.q, pe.Message, c.want)
+				if pe.Code != c.state {
+					t.Errorf("wire (%s, %v) %q: SQLSTATE %s, want %s", who.name, mode, c.q, pe.Code, c.state)
+				}
 			}
 		}
 	}
