@@ -178,16 +178,18 @@ func runPage(t *testing.T, env *docEnv, name string, blocks []docBlock) {
 func (p *page) setup() {
 	t := p.t
 	data := filepath.Join(p.dir, "modelsql-data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
+	if err := os.MkdirAll(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	mapped := map[string]any{"url": p.env.minio.url, "path_style": true, "region": "us-east-1"}
-	cfg := fmt.Sprintf(`{"default_role": %q,
-  "s3": {"endpoint": %q, "region": "us-east-1", "path_style": true},
-  "oss": {"endpoints": {"oss-cn-shanghai-internal.aliyuncs.com": %s, "oss-cn-hangzhou-internal.aliyuncs.com": %s, "oss-cn-hangzhou.aliyuncs.com": %s}},
-  "roles": {%q: {"type": "static", "access_key_id": %q, "access_key_secret": %q}}}`,
-		docRole, p.env.minio.url, jsonOf(mapped), jsonOf(mapped), jsonOf(mapped), docRole, minioUser, p.env.minio.pass)
-	if err := os.WriteFile(filepath.Join(data, "storage.json"), []byte(cfg), 0o600); err != nil {
+	cfg, _ := json.Marshal(map[string]any{
+		"default_role": docRole,
+		"s3":           map[string]any{"endpoint": p.env.minio.url, "region": "us-east-1", "path_style": true},
+		"oss": map[string]any{"endpoints": map[string]any{
+			"oss-cn-shanghai-internal.aliyuncs.com": mapped, "oss-cn-hangzhou-internal.aliyuncs.com": mapped, "oss-cn-hangzhou.aliyuncs.com": mapped}},
+		"roles": map[string]any{docRole: map[string]any{"type": "static", "access_key_id": minioUser, "access_key_secret": p.env.minio.pass}},
+	})
+	if err := os.WriteFile(filepath.Join(data, "storage.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Examples run from the repository's root: examples/ is there.
@@ -220,20 +222,6 @@ exec %q "$@"
 			t.Fatal(err)
 		}
 	}
-}
-
-func jsonOf(m map[string]any) string {
-	var parts []string
-	for k, v := range m {
-		switch v := v.(type) {
-		case string:
-			parts = append(parts, fmt.Sprintf("%q: %q", k, v))
-		default:
-			parts = append(parts, fmt.Sprintf("%q: %v", k, v))
-		}
-	}
-	sort.Strings(parts)
-	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func (p *page) stopServers() {
