@@ -25,7 +25,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,35 +81,25 @@ func runnable(b docBlock) bool {
 	return b.lang == "sql" || b.lang == "sh" || b.lang == "json" || b.writeTo != ""
 }
 
-// startFakeLLM starts `modelsql fake-llm` on a free port, accepting any key.
+// startFakeLLM starts `modelsql fake-llm` on a free port, accepting any
+// key, and returns its URL.
 func startFakeLLM(t *testing.T) string {
 	t.Helper()
-	port := freePort(t)
-	cmd := exec.Command(bin, "fake-llm", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	urlFile := filepath.Join(t.TempDir(), "llm-url")
+	cmd := exec.Command(bin, "fake-llm", "--listen", "127.0.0.1:0", "--url-file", urlFile)
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitPort(t, port, func() string { return log.String() })
-	return fmt.Sprintf("http://127.0.0.1:%d", port)
-}
-
-func waitPort(t *testing.T, port int, log func() string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			return
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(urlFile); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			return strings.TrimSpace(string(b))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on port %d: %s", port, log())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	t.Fatalf("modelsql fake-llm did not start: %s", log.String())
+	return ""
 }
 
 // page is one page's sandbox.
