@@ -38,6 +38,7 @@ test: deps fmt-check vet build
 examples:
 	./scripts/ensure-python-xgboost.sh
 	/usr/bin/python3 examples/train_demo.py
+	/usr/bin/python3 examples/train_churn.py
 
 # 5,000 rows through AI_GENERATE against the test server (50 ms latency,
 # MAX_CONCURRENCY 64), with and without 10% 429/503 answers.
