@@ -9,6 +9,7 @@ package session
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -179,8 +180,20 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 	return s, nil
 }
 
-// Close ends the session.
-func (s *Session) Close() error { return s.conn.Close() }
+// Close ends the session. Its DuckDB connection is closed rather than
+// returned to database/sql's pool: closing it rolls back an open
+// transaction and drops the session's temporary objects, prepared
+// statements and settings, so no later session (of any user) starts on a
+// connection holding something of this one, and a client that vanished
+// mid-transaction loses exactly its own uncommitted work.
+func (s *Session) Close() error {
+	// Returning driver.ErrBadConn makes database/sql discard the connection.
+	err := s.conn.Raw(func(any) error { return driver.ErrBadConn })
+	if err != nil && !errors.Is(err, driver.ErrBadConn) {
+		return err
+	}
+	return nil
+}
 
 // Project and Schema return the current namespace.
 func (s *Session) Project() string { return s.project }

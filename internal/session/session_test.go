@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
@@ -221,4 +222,81 @@ func TestNestedInferenceIsLinear(t *testing.T) {
 	if len(r.Rows) != 1 {
 		t.Fatalf("rows %v", r.Rows)
 	}
+}
+
+// A closed session leaves nothing on a connection a later session may get:
+// its uncommitted rows are rolled back and its temporary tables, prepared
+// statements and settings are gone.
+func TestClosedSessionLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	w, err := OpenWarehouse(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	newSession := func() *Session {
+		s, err := w.NewSession(ctx, SessionOptions{CreateProject: true, Admin: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first := newSession()
+	exec(t, first, "CREATE TABLE t (x INTEGER)")
+	first.Close()
+	for round := 0; round < 5; round++ {
+		s := newSession()
+		exec(t, s, "BEGIN")
+		exec(t, s, "INSERT INTO t VALUES (1)")
+		exec(t, s, "CREATE TEMP TABLE leftover AS SELECT 42 AS v")
+		exec(t, s, "PREPARE leftover_q AS SELECT 1")
+		exec(t, s, "SET search_path = 'memory.main'")
+		if err := s.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		// database/sql keeps up to two idle connections: three new
+		// sessions are sure to get the closed one's if it were pooled.
+		var next []*Session
+		for i := 0; i < 3; i++ {
+			n := newSession()
+			next = append(next, n)
+			if r := exec(t, n, "SELECT count(*) FROM t"); toInt(r.Rows[0][0]) != 0 {
+				t.Fatalf("round %d: session %d sees %v uncommitted rows", round, i, r.Rows[0][0])
+			}
+			if r := exec(t, n, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'leftover'"); toInt(r.Rows[0][0]) != 0 {
+				t.Fatalf("round %d: session %d sees the closed session's temporary table", round, i)
+			}
+			if _, err := n.Exec(ctx, "EXECUTE leftover_q"); err == nil {
+				t.Fatalf("round %d: session %d can run the closed session's prepared statement", round, i)
+			}
+			if r := exec(t, n, "SELECT current_setting('search_path')"); strings.Contains(fmt.Sprint(r.Rows[0][0]), "memory") {
+				t.Fatalf("round %d: session %d inherits search_path %v", round, i, r.Rows[0][0])
+			}
+			exec(t, n, "BEGIN")
+			exec(t, n, "ROLLBACK")
+		}
+		for _, n := range next {
+			n.Close()
+		}
+	}
+	// The warehouse's own pool (used by the catalog and the user store)
+	// writes outside any leftover transaction.
+	if _, err := w.Engine.DB.ExecContext(ctx, `INSERT INTO "default"."default".t VALUES (7)`); err != nil {
+		t.Fatal(err)
+	}
+	s := newSession()
+	defer s.Close()
+	if r := exec(t, s, "SELECT count(*) FROM t"); toInt(r.Rows[0][0]) != 1 {
+		t.Fatalf("pool write: %v rows", r.Rows[0][0])
+	}
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	}
+	return -1
 }
