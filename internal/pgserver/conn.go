@@ -484,7 +484,10 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if err != nil {
 		return err
 	}
-	n := paramCount(toks)
+	n, err := paramCount(toks)
+	if err != nil {
+		return err
+	}
 	if len(m.ParameterOIDs) > n {
 		n = len(m.ParameterOIDs)
 	}
@@ -500,8 +503,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if !ok {
 		return pgErr("26000", fmt.Sprintf("prepared statement %q does not exist", m.PreparedStatement))
 	}
-	if len(m.Parameters) != ps.nparams {
-		return pgErr("08P01", fmt.Sprintf("bind message supplies %d parameters, but prepared statement %q requires %d", len(m.Parameters), m.PreparedStatement, ps.nparams))
+	if err := checkBind(m, ps); err != nil {
+		return err
 	}
 	if !ps.described && !ps.inferred {
 		ps.inferred = true
@@ -563,6 +566,9 @@ func (c *conn) inferParamTypes(ps *prepared) {
 }
 
 func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
+	if err := checkObjectType("DESCRIBE", m.ObjectType); err != nil {
+		return err
+	}
 	if m.ObjectType == 'S' {
 		ps, ok := c.stmts[m.Name]
 		if !ok {
@@ -593,6 +599,9 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		return nil
 	}
 	if p.stmt.described && p.fields != nil {
+		if err := checkResultFormats(p.resultFormats, len(p.fields)); err != nil {
+			return err
+		}
 		c.be.Send(c.rowDescription(p.fields, p.resultFormats))
 		return nil
 	}
@@ -612,6 +621,9 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		c.be.Send(&pgproto3.NoData{})
 		p.noData = true
 		return nil
+	}
+	if err := checkResultFormats(p.resultFormats, len(out.cols)); err != nil {
+		return err
 	}
 	p.fields = out.cols
 	c.be.Send(c.rowDescription(p.fields, p.resultFormats))
@@ -671,6 +683,9 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 		if len(cols) != len(out.cols) {
 			return fmt.Errorf("the statement's result has %d columns, %d were described", len(out.cols), len(cols))
 		}
+		if err := checkResultFormats(p.resultFormats, len(cols)); err != nil {
+			return err
+		}
 		rows := out.rows[p.sent:]
 		if m.MaxRows > 0 && uint32(len(rows)) > m.MaxRows {
 			rows = rows[:m.MaxRows]
@@ -690,13 +705,17 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	return nil
 }
 
-func (c *conn) closeObject(m *pgproto3.Close) {
+func (c *conn) closeObject(m *pgproto3.Close) error {
+	if err := checkObjectType("CLOSE", m.ObjectType); err != nil {
+		return err
+	}
 	if m.ObjectType == 'S' {
 		delete(c.stmts, m.Name)
 	} else {
 		delete(c.portals, m.Name)
 	}
 	c.be.Send(&pgproto3.CloseComplete{})
+	return nil
 }
 
 // loop serves messages until the client leaves.
@@ -704,6 +723,9 @@ func (c *conn) loop(ctx context.Context) error {
 	for {
 		msg, err := c.be.Receive()
 		if err != nil {
+			if isProtocolViolation(err) {
+				return pgErr("08P01", "invalid message: "+err.Error())
+			}
 			return errConnLost{err}
 		}
 		if c.inError {
@@ -732,7 +754,7 @@ func (c *conn) loop(ctx context.Context) error {
 		case *pgproto3.Execute:
 			herr = c.execute(ctx, m)
 		case *pgproto3.Close:
-			c.closeObject(m)
+			herr = c.closeObject(m)
 		case *pgproto3.Sync:
 			if c.tx == 'I' || c.tx == 0 {
 				for k := range c.portals {

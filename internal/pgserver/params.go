@@ -29,19 +29,6 @@ var (
 	floatPattern = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 )
 
-// paramCount returns the highest $n in the statement.
-func paramCount(toks []parser.Token) int {
-	n := 0
-	for _, t := range toks {
-		if t.Kind == parser.TokParam {
-			if i, err := strconv.Atoi(strings.TrimPrefix(t.Text, "$")); err == nil && i > n {
-				n = i
-			}
-		}
-	}
-	return n
-}
-
 // backslashDialect reports whether a statement is one modelsql parses
 // itself (MaxCompute string rules) rather than DuckDB SQL.
 func backslashDialect(text string) bool {

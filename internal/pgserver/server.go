@@ -15,6 +15,8 @@ import (
 	"log"
 	"net"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +177,13 @@ func (s *Server) Addr() net.Addr {
 }
 
 func (s *Server) handle(nc net.Conn) {
+	// A panic ends this connection, never the process (nc is the current
+	// transport: TLS once negotiated).
+	defer func() {
+		if r := recover(); r != nil {
+			s.survive(r, nc)
+		}
+	}()
 	rd := &peekReader{r: nc}
 	be := pgproto3.NewBackend(rd, nc)
 	be.SetMaxBodyLen(64 << 10)                       // until authenticated
@@ -249,6 +258,40 @@ func (s *Server) handle(nc net.Conn) {
 	}
 }
 
+// survive handles a panic in a connection's goroutine: it logs what and
+// where (not the values involved, which may hold a client's secrets) and
+// tells the client; the caller's deferred clean-up has ended the session.
+func (s *Server) survive(r any, nc net.Conn) {
+	what := fmt.Sprintf("%T", r)
+	if re, ok := r.(runtime.Error); ok {
+		what = re.Error() // the runtime's own text: no client data
+	}
+	s.cfg.Logger.Printf("connection from %s: internal error (%s) at %s; connection closed", nc.RemoteAddr(), what, panicSite())
+	if msg, err := fatal("XX000", "internal error; the connection is closed").Encode(nil); err == nil {
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		nc.Write(msg)
+	}
+}
+
+// panicSite names the functions a panic came through, innermost first,
+// leaving out the runtime's.
+func panicSite() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var sites []string
+	for len(sites) < 6 {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			sites = append(sites, fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line))
+		}
+		if !more {
+			break
+		}
+	}
+	return strings.Join(sites, " < ")
+}
+
 // startup authenticates the user and opens the session.
 func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupMessage) (*conn, error) {
 	user := strings.ToLower(strings.TrimSpace(m.Parameters["user"]))
@@ -303,11 +346,7 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 		be.Flush()
 		return nil, err
 	}
-	secret := make([]byte, 4)
-	rand.Read(secret)
-	c := &conn{srv: s, nc: nc, be: be, sess: sess, user: u.Name, secret: secret, tm: pgtype.NewMap(),
-		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I'}
-	c.params = s.defaultSettings(u.Name, u.Admin)
+	c := s.newConn(nc, be, sess, u.Name, u.Admin)
 	if v := m.Parameters["application_name"]; v != "" {
 		c.params["application_name"] = v
 	}
@@ -331,13 +370,23 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 			be.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
 		}
 	}
-	be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: secret})
+	be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
 	if err := c.ready(); err != nil {
 		s.endConn(c)
 		return nil, err
 	}
 	s.cfg.Logger.Printf("connection %d: user %s, project %s, from %s", c.pid, u.Name, db, nc.RemoteAddr())
 	return c, nil
+}
+
+// newConn makes the connection state of a session.
+func (s *Server) newConn(nc net.Conn, be *pgproto3.Backend, sess *session.Session, user string, admin bool) *conn {
+	secret := make([]byte, 4)
+	rand.Read(secret)
+	c := &conn{srv: s, nc: nc, be: be, sess: sess, user: user, secret: secret, tm: pgtype.NewMap(),
+		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I'}
+	c.params = s.defaultSettings(user, admin)
+	return c
 }
 
 // newSession opens a session. Sessions are opened one at a time (a new
