@@ -42,7 +42,10 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		certFile    = fs.String("tls-cert", "", "TLS certificate (PEM); enables SSL connections")
 		keyFile     = fs.String("tls-key", "", "TLS private key (PEM)")
 		grace       = fs.Duration("shutdown-grace", 30*time.Second, "on SIGTERM, how long running statements may finish before they are cancelled")
-		maxConns    = fs.Int("max-connections", 200, "maximum concurrent sessions")
+		maxConns    = fs.Int("max-connections", 200, "maximum concurrent sessions, administrators' reserve included")
+		reserved    = fs.Int("reserved-connections", 3, "of --max-connections, sessions only administrators may use (0 = none)")
+		maxPending  = fs.Int("max-pending-logins", 32, "maximum connections still logging in (bounds concurrent authentications); more are refused")
+		loginTO     = fs.Duration("login-timeout", 10*time.Second, "time a connection has to log in")
 		maxCopy     = fs.Int64("max-copy-bytes", 8<<30, "maximum size of one COPY FROM STDIN (bytes, 0 = unlimited)")
 		threads     = fs.Int("threads", 0, "DuckDB worker threads (0 = DuckDB's default)")
 		memoryLimit = fs.String("memory-limit", "", "DuckDB memory_limit, e.g. 4GB")
@@ -65,6 +68,10 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := membudget.Configure(*bufferMem); err != nil {
 		fmt.Fprintf(stderr, "ERROR: --buffer-memory: %v\n", err)
+		return exitUsage
+	}
+	if *maxConns < 1 || *reserved < 0 || *reserved >= *maxConns || *maxPending < 1 || *loginTO <= 0 {
+		fmt.Fprintln(stderr, "ERROR: need --max-connections ≥ 1, 0 ≤ --reserved-connections < --max-connections, --max-pending-logins ≥ 1 and a positive --login-timeout")
 		return exitUsage
 	}
 	if (*certFile == "") != (*keyFile == "") {
@@ -154,7 +161,8 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	srv, err := pgserver.New(pgserver.Config{
 		Warehouse: w, Guard: guard, TLS: tlsConfig, MaxCopyBytes: *maxCopy,
-		AuthFailDelay: *authDelay, MaxConnections: *maxConns, Logger: logger,
+		AuthFailDelay: *authDelay, MaxConnections: *maxConns, ReservedConnections: reservedFlag(*reserved),
+		MaxPendingLogins: *maxPending, LoginTimeout: *loginTO, Logger: logger,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
@@ -193,6 +201,15 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	logger.Printf("stopped")
 	return exitOK
+}
+
+// reservedFlag maps --reserved-connections (0 = none) to
+// pgserver.Config.ReservedConnections (0 = default, negative = none).
+func reservedFlag(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // userMain is `modelsql user add|passwd|del|list`.

@@ -48,9 +48,19 @@ type Config struct {
 	// AuthFailDelay is the minimum time before a failed login is answered
 	// (default 1s).
 	AuthFailDelay time.Duration
-	// MaxConnections bounds concurrent sessions (default 200).
+	// MaxConnections bounds concurrent sessions (default 200), counted
+	// before a session is admitted.
 	MaxConnections int
-	Logger         *log.Logger
+	// ReservedConnections of MaxConnections are for administrators only
+	// (0: the default of 3; negative: none).
+	ReservedConnections int
+	// MaxPendingLogins bounds the sockets that have not finished logging
+	// in (cancel requests included), hence concurrent authentications
+	// (default 32); more are refused at once.
+	MaxPendingLogins int
+	// LoginTimeout is how long a socket may take to log in (default 10s).
+	LoginTimeout time.Duration
+	Logger       *log.Logger
 }
 
 // Server is a running PostgreSQL-protocol server.
@@ -58,16 +68,20 @@ type Server struct {
 	cfg     Config
 	fakeKey []byte
 
-	mu       sync.Mutex
-	conns    map[uint32]*conn
-	nextPID  uint32
-	raw      map[net.Conn]bool
-	closing  atomic.Bool
-	ln       net.Listener
-	wg       sync.WaitGroup
-	sessMu   sync.Mutex
-	stmtCtx  context.Context
-	stopStmt context.CancelFunc
+	mu    sync.Mutex
+	conns map[uint32]*conn
+	raw   map[net.Conn]bool
+	// admission (admission.go)
+	pending     int // sockets logging in
+	admitted    int // session slots taken
+	cancelFails map[string]int
+	cancelSince time.Time
+	closing     atomic.Bool
+	ln          net.Listener
+	wg          sync.WaitGroup
+	sessMu      sync.Mutex
+	stmtCtx     context.Context
+	stopStmt    context.CancelFunc
 }
 
 // New returns a server.
@@ -79,7 +93,22 @@ func New(cfg Config) (*Server, error) {
 		cfg.AuthFailDelay = time.Second
 	}
 	if cfg.MaxConnections == 0 {
-		cfg.MaxConnections = 200
+		cfg.MaxConnections = defaultMaxConnections
+	}
+	switch {
+	case cfg.ReservedConnections == 0:
+		cfg.ReservedConnections = min(defaultReservedConnections, cfg.MaxConnections-1)
+	case cfg.ReservedConnections < 0:
+		cfg.ReservedConnections = 0
+	}
+	if cfg.ReservedConnections >= cfg.MaxConnections {
+		return nil, fmt.Errorf("pgserver: %d reserved connections leave none of %d for other users", cfg.ReservedConnections, cfg.MaxConnections)
+	}
+	if cfg.MaxPendingLogins == 0 {
+		cfg.MaxPendingLogins = defaultMaxPendingLogins
+	}
+	if cfg.LoginTimeout == 0 {
+		cfg.LoginTimeout = defaultLoginTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = log.New(os.Stderr, "", log.LstdFlags)
@@ -90,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{cfg: cfg, fakeKey: key, conns: map[uint32]*conn{}, raw: map[net.Conn]bool{},
-		stmtCtx: ctx, stopStmt: cancel}, nil
+		cancelFails: map[string]int{}, stmtCtx: ctx, stopStmt: cancel}, nil
 }
 
 // Serve accepts connections until Shutdown.
@@ -110,19 +139,28 @@ func (s *Server) Serve(ln net.Listener) error {
 			}
 			return err
 		}
+		if !s.enterLogin() {
+			s.wg.Add(1)
+			go func() { defer s.wg.Done(); s.refuseLogin(nc) }()
+			continue
+		}
 		s.mu.Lock()
 		s.raw[nc] = true
 		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			loggingIn := true
 			defer func() {
+				if loggingIn {
+					s.leaveLogin()
+				}
 				s.mu.Lock()
 				delete(s.raw, nc)
 				s.mu.Unlock()
 				nc.Close()
 			}()
-			s.handle(nc)
+			s.handle(nc, func() { loggingIn = false; s.leaveLogin() })
 		}()
 	}
 }
@@ -176,7 +214,9 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-func (s *Server) handle(nc net.Conn) {
+// handle serves one socket; loggedIn is called once its login is over
+// (it then no longer counts toward MaxPendingLogins).
+func (s *Server) handle(nc net.Conn, loggedIn func()) {
 	// A panic ends this connection, never the process (nc is the current
 	// transport: TLS once negotiated).
 	defer func() {
@@ -186,8 +226,8 @@ func (s *Server) handle(nc net.Conn) {
 	}()
 	rd := &peekReader{r: nc}
 	be := pgproto3.NewBackend(rd, nc)
-	be.SetMaxBodyLen(64 << 10)                       // until authenticated
-	nc.SetDeadline(time.Now().Add(60 * time.Second)) // startup and authentication
+	be.SetMaxBodyLen(64 << 10)                         // until authenticated
+	nc.SetDeadline(time.Now().Add(s.cfg.LoginTimeout)) // startup and authentication
 	var startup *pgproto3.StartupMessage
 	tlsDone := false
 	for startup == nil {
@@ -221,7 +261,7 @@ func (s *Server) handle(nc net.Conn) {
 				return
 			}
 		case *pgproto3.CancelRequest:
-			s.cancelRequest(m.ProcessID, m.SecretKey)
+			s.cancelRequest(nc.RemoteAddr(), m.ProcessID, m.SecretKey)
 			return
 		case *pgproto3.StartupMessage:
 			startup = m
@@ -233,12 +273,11 @@ func (s *Server) handle(nc net.Conn) {
 		return
 	}
 	c, err := s.startup(nc, be, startup)
-	if c != nil {
-		c.rd = rd
-	}
 	if err != nil || c == nil {
 		return
 	}
+	c.rd = rd
+	loggedIn()
 	be.SetMaxBodyLen(1 << 30)
 	nc.SetDeadline(time.Time{})
 	if s.closing.Load() {
@@ -330,18 +369,17 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 		be.Flush()
 		return nil, errors.New("no project")
 	}
-	s.mu.Lock()
-	n := len(s.conns)
-	s.mu.Unlock()
-	if n >= s.cfg.MaxConnections {
-		be.Send(fatal("53300", "too many connections"))
+	if err := s.admit(u.Admin); err != nil {
+		s.cfg.Logger.Printf("login of user %s from %s refused: %v", u.Name, nc.RemoteAddr(), err)
+		be.Send(fatal("53300", err.Error()))
 		be.Flush()
-		return nil, errors.New("too many connections")
+		return nil, err
 	}
 	sess, err := s.newSession(session.SessionOptions{
 		User: u.Name, Admin: u.Admin, Project: db, Guard: s.cfg.Guard,
 	})
 	if err != nil {
+		s.release()
 		be.Send(fatal("3D000", err.Error()))
 		be.Flush()
 		return nil, err
@@ -351,16 +389,7 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 		c.params["application_name"] = v
 	}
 	s.mu.Lock()
-	for {
-		s.nextPID++
-		if s.nextPID == 0 {
-			s.nextPID = 1
-		}
-		if _, used := s.conns[s.nextPID]; !used {
-			break
-		}
-	}
-	c.pid = s.nextPID
+	c.pid = s.newBackendID()
 	s.conns[c.pid] = c
 	s.mu.Unlock()
 
@@ -416,6 +445,7 @@ func (s *Server) endConn(c *conn) {
 		delete(s.conns, c.pid)
 	}
 	s.mu.Unlock()
+	s.release()
 	s.cfg.Guard.Forget(c.sess)
 	c.sess.Close()
 }
@@ -504,12 +534,18 @@ func (s *Server) authenticate(nc net.Conn, be *pgproto3.Backend, user string) (*
 }
 
 // cancelRequest cancels the statement running on a connection, if the
-// secret matches.
-func (s *Server) cancelRequest(pid uint32, secret []byte) {
+// secret matches. Failures are logged and, past a limit, ignored for a
+// while (admission.go).
+func (s *Server) cancelRequest(from net.Addr, pid uint32, secret []byte) {
+	host := hostOf(from)
+	if s.cancelThrottled(host) {
+		return
+	}
 	s.mu.Lock()
 	c := s.conns[pid]
 	s.mu.Unlock()
 	if c == nil || subtle.ConstantTimeCompare(c.secret, secret) != 1 {
+		s.cancelFailed(host, pid)
 		return
 	}
 	s.cfg.Logger.Printf("connection %d: cancel request", pid)

@@ -42,6 +42,13 @@ const testFailDelay = 300 * time.Millisecond
 
 func startServer(t *testing.T, tlsConfig *tls.Config) *testServer {
 	t.Helper()
+	return startServerWith(t, Config{TLS: tlsConfig})
+}
+
+// startServerWith starts a server with cfg's limits (Warehouse, Guard and
+// Logger are filled in).
+func startServerWith(t *testing.T, cfg Config) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	w, err := session.OpenWarehouse(ctx, dir, session.Options{Engine: engine.Options{Threads: 2}})
@@ -72,7 +79,11 @@ func startServer(t *testing.T, tlsConfig *tls.Config) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Warehouse: w, Guard: guard, TLS: tlsConfig, AuthFailDelay: testFailDelay, Logger: logger})
+	cfg.Warehouse, cfg.Guard, cfg.Logger = w, guard, logger
+	if cfg.AuthFailDelay == 0 {
+		cfg.AuthFailDelay = testFailDelay
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,7 +192,7 @@ func (p *panicConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: 
 func TestPanicEndsOnlyTheConnection(t *testing.T) {
 	ts := startServer(t, nil)
 	pc := &panicConn{}
-	ts.srv.handle(pc) // returns instead of crashing the test binary
+	ts.srv.handle(pc, func() {}) // returns instead of crashing the test binary
 	logs := ts.logs.String()
 	if !strings.Contains(logs, "internal error (runtime error: index out of range") || !strings.Contains(logs, "panicConn") {
 		t.Errorf("log: %s", logs)

@@ -1,0 +1,143 @@
+package pgserver
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"time"
+)
+
+// This file decides who gets in: sockets still logging in are bounded
+// (which also bounds concurrent authentications, hence password guessing),
+// sessions are counted before they are admitted so the limit is never
+// overshot, the last few session slots are kept for administrators, backend
+// ids are random, and failed cancel requests are logged and rate-limited.
+
+// Defaults of Config's admission limits.
+const (
+	defaultMaxConnections      = 200
+	defaultReservedConnections = 3
+	defaultMaxPendingLogins    = 32
+	defaultLoginTimeout        = 10 * time.Second
+)
+
+// Cancel requests: an address whose requests failed (unknown backend or
+// wrong key) cancelFailLimit times within cancelWindow is ignored for the
+// rest of the window.
+const (
+	cancelFailLimit = 10
+	cancelWindow    = time.Minute
+)
+
+// enterLogin counts a new socket toward the logins in progress; false
+// means the limit is reached and the socket is to be refused.
+func (s *Server) enterLogin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending >= s.cfg.MaxPendingLogins {
+		return false
+	}
+	s.pending++
+	return true
+}
+
+// leaveLogin ends what enterLogin counted.
+func (s *Server) leaveLogin() {
+	s.mu.Lock()
+	s.pending--
+	s.mu.Unlock()
+}
+
+// refuseLogin answers a socket over the login limit and closes it.
+func (s *Server) refuseLogin(nc net.Conn) {
+	defer nc.Close()
+	s.cfg.Logger.Printf("refused a connection from %s: %d logins in progress", nc.RemoteAddr(), s.cfg.MaxPendingLogins)
+	if msg, err := fatal("53300", "too many connections are logging in; try again").Encode(nil); err == nil {
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		nc.Write(msg)
+	}
+}
+
+// admit takes a session slot for an authenticated user. The last
+// ReservedConnections slots are for administrators.
+func (s *Server) admit(admin bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit := s.cfg.MaxConnections
+	if !admin {
+		limit -= s.cfg.ReservedConnections
+	}
+	if s.admitted >= limit {
+		if s.admitted < s.cfg.MaxConnections {
+			return pgErr("53300", "remaining connection slots are reserved for administrators")
+		}
+		return pgErr("53300", "too many connections")
+	}
+	s.admitted++
+	return nil
+}
+
+// release frees a slot taken by admit.
+func (s *Server) release() {
+	s.mu.Lock()
+	s.admitted--
+	s.mu.Unlock()
+}
+
+// newBackendID picks a random, unused, non-zero backend id (with the 32-bit
+// secret, a cancel request must guess 64 random bits). s.mu is held.
+func (s *Server) newBackendID() uint32 {
+	var b [4]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic(fmt.Sprintf("crypto/rand: %v", err)) // never returns an error on supported systems
+		}
+		id := binary.BigEndian.Uint32(b[:]) & 0x7fffffff // positive: some clients read it as int32
+		if _, used := s.conns[id]; id != 0 && !used {
+			return id
+		}
+	}
+}
+
+// cancelThrottled reports whether cancel requests from host are being
+// ignored after too many failures.
+func (s *Server) cancelThrottled(host string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rollCancelWindow()
+	return s.cancelFails[host] >= cancelFailLimit
+}
+
+// cancelFailed counts and logs a failed cancel request.
+func (s *Server) cancelFailed(host string, pid uint32) {
+	s.mu.Lock()
+	s.rollCancelWindow()
+	s.cancelFails[host]++
+	n := s.cancelFails[host]
+	s.mu.Unlock()
+	switch {
+	case n < cancelFailLimit:
+		s.cfg.Logger.Printf("cancel request from %s for backend %d refused: no such backend or wrong key", host, pid)
+	case n == cancelFailLimit:
+		s.cfg.Logger.Printf("cancel request from %s for backend %d refused: no such backend or wrong key; ignoring cancel requests from %s for up to %s after %d failures", host, pid, host, cancelWindow, n)
+	}
+}
+
+// rollCancelWindow starts a new window of failure counts. s.mu is held.
+func (s *Server) rollCancelWindow() {
+	if now := time.Now(); now.Sub(s.cancelSince) > cancelWindow || len(s.cancelFails) > 100000 {
+		s.cancelFails = map[string]int{}
+		s.cancelSince = now
+	}
+}
+
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return "?"
+	}
+	if h, _, err := net.SplitHostPort(a.String()); err == nil {
+		return h
+	}
+	return a.String()
+}
