@@ -118,7 +118,9 @@ func (g *Guard) who(ctx context.Context, s *session.Session) (*Snapshot, *User, 
 		return nil, nil, err
 	}
 	u := sn.User(s.User)
-	if u == nil {
+	// A user dropped and created again under the same name is another
+	// user: the old login's session does not become theirs.
+	if u == nil || !s.UserCreated.IsZero() && !u.Created.Equal(s.UserCreated) {
 		return nil, nil, deniedf("user %s no longer exists", s.User)
 	}
 	return sn, u, nil

@@ -1,6 +1,7 @@
 package pgserver
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
@@ -8,11 +9,12 @@ import (
 	"time"
 )
 
-// This file decides who gets in: sockets still logging in are bounded
+// This file decides who gets in and stays in: sockets still logging in are bounded
 // (which also bounds concurrent authentications, hence password guessing),
 // sessions are counted before they are admitted so the limit is never
 // overshot, the last few session slots are kept for administrators, backend
-// ids are random, and failed cancel requests are logged and rate-limited.
+// ids are random, failed cancel requests are logged and rate-limited, and
+// a session of a dropped user ends.
 
 // Defaults of Config's admission limits.
 const (
@@ -130,6 +132,20 @@ func (s *Server) rollCancelWindow() {
 		s.cancelFails = map[string]int{}
 		s.cancelSince = now
 	}
+}
+
+// loginValid ends a session whose user was dropped (or dropped and created
+// again: another user of the same name) since it logged in.
+func (c *conn) loginValid() error {
+	sn, err := c.srv.cfg.Guard.Store().Snapshot(context.Background())
+	if err != nil {
+		return nil // the guard refuses the statement itself
+	}
+	if u := sn.User(c.user); u == nil || !u.Created.Equal(c.sess.UserCreated) {
+		c.srv.cfg.Logger.Printf("connection %d: user %s was dropped; ending the session", c.pid, c.user)
+		return pgErr("28000", fmt.Sprintf("user %s was dropped; the session ends", c.user))
+	}
+	return nil
 }
 
 func hostOf(a net.Addr) string {

@@ -728,6 +728,9 @@ func (c *conn) loop(ctx context.Context) error {
 			}
 			return errConnLost{err}
 		}
+		if err := c.loginValid(); err != nil {
+			return err
+		}
 		if c.inError {
 			switch msg.(type) {
 			case *pgproto3.Sync:

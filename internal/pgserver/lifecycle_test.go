@@ -3,6 +3,7 @@ package pgserver
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +87,49 @@ func TestVanishedClientLosesOnlyItsWork(t *testing.T) {
 	}
 	if ghosts != 0 || real != committed {
 		t.Fatalf("ledger: %d ghost rows, %d real rows (want 0, %d)", ghosts, real, committed)
+	}
+}
+
+// A session of a dropped user ends at its next message; it never continues
+// as a new user created under the same name (who may hold other grants).
+func TestDroppedUsersSessionEnds(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := context.Background()
+	admin := ts.connect(t, "admin", "admin-pw")
+	mustExec(t, admin, "CREATE TABLE payroll (salary INTEGER)")
+	mustExec(t, admin, "INSERT INTO payroll VALUES (100)")
+	old := ts.connect(t, "bob", "bob-pw")
+	mustExec(t, old, "SELECT 1")
+	mustExec(t, admin, "DROP USER bob")
+	mustExec(t, admin, "CREATE USER bob PASSWORD 'new-bob-pw'")
+	mustExec(t, admin, "GRANT Select ON TABLE payroll TO USER bob")
+
+	var salary int
+	err := old.QueryRow(ctx, "SELECT salary FROM payroll").Scan(&salary)
+	if err == nil {
+		t.Fatalf("the dropped bob's session reads the new bob's table: %d", salary)
+	}
+	if pgCode(err) != "28000" {
+		t.Errorf("dropped user's statement: %v", err)
+	}
+	if err := old.Ping(ctx); err == nil {
+		t.Error("the dropped user's session goes on")
+	}
+	// The new bob logs in and holds its grant.
+	nb, err := pgx.Connect(ctx, ts.url("bob", "new-bob-pw", "default", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nb.Close(ctx)
+	if err := nb.QueryRow(ctx, "SELECT salary FROM payroll").Scan(&salary); err != nil || salary != 100 {
+		t.Fatalf("new bob: %d %v", salary, err)
+	}
+	// A password change is the same user: sessions go on.
+	mustExec(t, admin, "ALTER USER bob PASSWORD 'third-pw'")
+	if err := nb.QueryRow(ctx, "SELECT salary FROM payroll").Scan(&salary); err != nil {
+		t.Fatalf("after a password change: %v", err)
+	}
+	if !strings.Contains(ts.logs.String(), "user bob was dropped") {
+		t.Errorf("logs: %s", ts.logs.String())
 	}
 }

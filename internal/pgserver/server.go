@@ -291,7 +291,12 @@ func (s *Server) handle(nc net.Conn, loggedIn func()) {
 	} else if err != nil {
 		var lost errConnLost
 		if !errors.As(err, &lost) {
-			c.be.Send(fatal("08P01", err.Error()))
+			code := "08P01"
+			var pe *pgError
+			if errors.As(err, &pe) {
+				code = pe.code
+			}
+			c.be.Send(fatal(code, err.Error()))
 			c.be.Flush()
 		}
 	}
@@ -376,7 +381,7 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 		return nil, err
 	}
 	sess, err := s.newSession(session.SessionOptions{
-		User: u.Name, Admin: u.Admin, Project: db, Guard: s.cfg.Guard,
+		User: u.Name, Admin: u.Admin, UserCreated: u.Created, Project: db, Guard: s.cfg.Guard,
 	})
 	if err != nil {
 		s.release()

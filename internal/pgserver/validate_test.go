@@ -248,8 +248,13 @@ func FuzzMessages(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	sn, err := store.Snapshot(ctx)
+	if err != nil {
+		f.Fatal(err)
+	}
+	bob := sn.User("bob")
 	f.Fuzz(func(t *testing.T, input []byte) {
-		sess, err := srv.newSession(session.SessionOptions{User: "bob", Project: "default", Guard: guard})
+		sess, err := srv.newSession(session.SessionOptions{User: "bob", UserCreated: bob.Created, Project: "default", Guard: guard})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,17 +115,21 @@ type Guard interface {
 
 // Session is one user's connection.
 type Session struct {
-	w        *Warehouse
-	conn     *sql.Conn
-	User     string
-	Admin    bool
-	project  string
-	schema   string
-	guard    Guard
-	settings map[string]string
-	queryID  string // of the running statement
-	runMu    sync.Mutex
-	running  []*functions.Binding // inference calls of the running statement
+	w     *Warehouse
+	conn  *sql.Conn
+	User  string
+	Admin bool
+	// UserCreated is when the login's user was created: with the name it
+	// identifies the user, so that a session of a dropped user is not
+	// taken for a new user of the same name (zero in embedded mode).
+	UserCreated time.Time
+	project     string
+	schema      string
+	guard       Guard
+	settings    map[string]string
+	queryID     string // of the running statement
+	runMu       sync.Mutex
+	running     []*functions.Binding // inference calls of the running statement
 	// Warnings receives messages about problems that do not fail a statement.
 	Warnings io.Writer
 }
@@ -144,10 +148,12 @@ func (s *Session) Warehouse() *Warehouse { return s.w }
 
 // SessionOptions configure NewSession.
 type SessionOptions struct {
-	User    string // "" means the OS user
-	Admin   bool
-	Project string // "" means "default"
-	Guard   Guard  // nil in embedded mode
+	User  string // "" means the OS user
+	Admin bool
+	// UserCreated identifies the user with its name (Session.UserCreated).
+	UserCreated time.Time
+	Project     string // "" means "default"
+	Guard       Guard  // nil in embedded mode
 	// CreateProject creates the project when it does not exist (embedded mode).
 	CreateProject bool
 }
@@ -172,7 +178,7 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, guard: o.Guard, settings: map[string]string{}}
+	s := &Session{w: w, conn: conn, User: o.User, Admin: o.Admin, UserCreated: o.UserCreated, guard: o.Guard, settings: map[string]string{}}
 	if err := s.use(ctx, o.Project, engine.DefaultSchema); err != nil {
 		conn.Close()
 		return nil, err
