@@ -44,6 +44,7 @@ type conn struct {
 // prepared is a statement from Parse.
 type prepared struct {
 	text      string
+	model     bool // one of modelsql's statements (backslashDialect)
 	nparams   int
 	paramOIDs []uint32
 	described bool
@@ -491,7 +492,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if len(m.ParameterOIDs) > n {
 		n = len(m.ParameterOIDs)
 	}
-	ps := &prepared{text: m.Query, nparams: n, paramOIDs: make([]uint32, n)}
+	ps := &prepared{text: m.Query, model: n > 0 && backslashDialect(m.Query), nparams: n, paramOIDs: make([]uint32, n)}
 	copy(ps.paramOIDs, m.ParameterOIDs)
 	c.stmts[m.Name] = ps
 	c.be.Send(&pgproto3.ParseComplete{})
@@ -506,13 +507,17 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if err := checkBind(m, ps); err != nil {
 		return err
 	}
-	if !ps.described && !ps.inferred {
+	if !ps.described && !ps.inferred && !ps.model {
 		ps.inferred = true
 		c.inferParamTypes(ps)
 	}
+	render := literal
+	if ps.model {
+		render = modelLiteral
+	}
 	lits := make([]string, len(m.Parameters))
 	for i, v := range m.Parameters {
-		lit, err := literal(c.tm, ps.paramOIDs[i], formatFor(m.ParameterFormatCodes, i), v)
+		lit, err := render(c.tm, ps.paramOIDs[i], formatFor(m.ParameterFormatCodes, i), v)
 		if err != nil {
 			return pgErr("22P02", fmt.Sprintf("parameter $%d: %v", i+1, err))
 		}
@@ -554,6 +559,9 @@ func (c *conn) inferParamTypes(ps *prepared) {
 		return
 	}
 	shape, err := prepareShape(c.sess.Conn(), rewritten)
+	if err == nil && shape.unresolved {
+		shape, err = probeShape(c.sess.Conn(), rewritten, shape)
+	}
 	release()
 	if err != nil {
 		return

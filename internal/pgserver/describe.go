@@ -142,6 +142,10 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 type preparedShape struct {
 	paramTypes []duckdb.Type
 	cols       []column
+	// unresolved: DuckDB binds part of the statement only with its
+	// parameter values (table-function arguments), and its columns are
+	// not known yet.
+	unresolved bool
 }
 
 // prepareShape prepares text on conn (binding only, nothing runs).
@@ -161,6 +165,9 @@ func prepareShape(conn *sql.Conn, text string) (*preparedShape, error) {
 		}
 		for i := 0; i < n; i++ {
 			name, _ := s.ColumnName(i)
+			if t, err := s.ColumnType(i); err == nil && t == duckdb.TYPE_INVALID {
+				out.unresolved = true
+			}
 			ti, err := s.ColumnTypeInfo(i)
 			if err != nil {
 				ti = nil
@@ -173,6 +180,48 @@ func prepareShape(conn *sql.Conn, text string) (*preparedShape, error) {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// shapeProbes stand in for parameters whose values DuckDB needs to bind a
+// statement (table-function arguments): a table name (pragma_storage_info,
+// pragma_table_info: the system catalog's users table always exists) and a
+// number (range, generate_series). The columns of these functions do not
+// depend on the values; a function whose columns do (read_csv) fails to
+// describe with a clear error rather than with a wrong description. Only
+// DuckDB's binder sees the probe: nothing runs.
+var shapeProbes = []struct {
+	literal string
+	typ     duckdb.Type
+}{
+	{quote(engine.SystemCatalog + ".main.users"), duckdb.TYPE_VARCHAR},
+	{"0", duckdb.TYPE_BIGINT},
+}
+
+// probeShape describes a statement DuckDB cannot bind before its parameter
+// values are known, by binding it with probe values.
+func probeShape(conn *sql.Conn, text string, unbound *preparedShape) (*preparedShape, error) {
+	for _, p := range shapeProbes {
+		lits := make([]string, len(unbound.paramTypes))
+		for i := range lits {
+			lits[i] = p.literal
+		}
+		probed, err := substitute(text, lits)
+		if err != nil {
+			return nil, err
+		}
+		shape, err := prepareShape(conn, probed)
+		if err != nil || shape.unresolved {
+			continue
+		}
+		shape.paramTypes = append([]duckdb.Type(nil), unbound.paramTypes...)
+		for i, t := range shape.paramTypes {
+			if t == duckdb.TYPE_INVALID {
+				shape.paramTypes[i] = p.typ
+			}
+		}
+		return shape, nil
+	}
+	return nil, pgErr("0A000", "the result columns of this statement depend on its parameter values (DuckDB binds table-function arguments with their values); put the value in the statement or use the simple query protocol")
 }
 
 // rowsKeywords start statements that return rows.
@@ -214,6 +263,19 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 		ps.fields, ps.rows = cols, true
 		return nil
 	}
+	if ps.model {
+		// modelsql's statements take their parameters as strings. Those
+		// with rows cannot be described before the values are known.
+		for i := range ps.paramOIDs {
+			if ps.paramOIDs[i] == oidUnspecified {
+				ps.paramOIDs[i] = oidText
+			}
+		}
+		if isModelRowsStatement(ps.text) {
+			return fmt.Errorf("parameters are not supported in %s", firstWords(ps.text, 2))
+		}
+		return nil
+	}
 	st, perr := parser.Parse(ps.text)
 	if perr == nil {
 		switch st.(type) {
@@ -242,6 +304,9 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 		return err
 	}
 	shape, err := prepareShape(c.sess.Conn(), rewritten)
+	if err == nil && shape.unresolved {
+		shape, err = probeShape(c.sess.Conn(), rewritten, shape)
+	}
 	release()
 	if err != nil {
 		return err
@@ -256,6 +321,13 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 		ps.fields = shape.cols
 	}
 	return nil
+}
+
+// isModelRowsStatement reports whether one of modelsql's statements returns
+// rows, judged by its first words (its parameters are not bound yet).
+func isModelRowsStatement(text string) bool {
+	kws := parser.LeadingWords(text, 2)
+	return len(kws) > 0 && (kws[0] == "SHOW" || kws[0] == "DESC" || kws[0] == "DESCRIBE")
 }
 
 func firstWords(s string, n int) string {

@@ -30,7 +30,9 @@ var (
 )
 
 // backslashDialect reports whether a statement is one modelsql parses
-// itself (MaxCompute string rules) rather than DuckDB SQL.
+// itself (MaxCompute string rules) rather than DuckDB SQL. A statement of
+// modelsql's with $n in it does not parse until its parameters are bound:
+// that also counts as modelsql's (DuckDB statements always pass through).
 func backslashDialect(text string) bool {
 	st, err := parser.Parse(text)
 	if err != nil {
@@ -126,6 +128,31 @@ func literal(tm *pgtype.Map, oid uint32, format int16, v []byte) (string, error)
 		return binaryLiteral(tm, oid, v)
 	}
 	return textLiteral(oid, string(v))
+}
+
+// modelLiteral renders a parameter of one of modelsql's statements, whose
+// values (OPTIONS, COMMENT, passwords) are string literals: every value
+// becomes one, binary values first decoded.
+func modelLiteral(tm *pgtype.Map, oid uint32, format int16, v []byte) (string, error) {
+	if v == nil {
+		return "NULL", nil
+	}
+	s := string(v)
+	if format == 1 {
+		switch oid {
+		case oidText, oidVarchar, oidBPChar, oidUnspecified, oidJSON:
+		default:
+			var x any
+			if err := tm.Scan(oid, pgtype.BinaryFormatCode, v, &x); err != nil {
+				return "", fmt.Errorf("cannot decode binary parameter of type %d: %w", oid, err)
+			}
+			s = fmt.Sprint(x)
+		}
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "", fmt.Errorf("parameter contains a NUL byte")
+	}
+	return quote(s), nil
 }
 
 func textLiteral(oid uint32, s string) (string, error) {
