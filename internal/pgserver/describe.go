@@ -150,34 +150,68 @@ type preparedShape struct {
 
 // prepareShape prepares text on conn (binding only, nothing runs).
 func prepareShape(conn *sql.Conn, text string) (*preparedShape, error) {
-	var out preparedShape
+	var out *preparedShape
 	err := engine.Prepare(conn, text, func(s *duckdb.Stmt) error {
-		for i := 1; i <= s.NumInput(); i++ {
-			t, err := s.ParamType(i)
-			if err != nil {
-				t = duckdb.TYPE_INVALID
-			}
-			out.paramTypes = append(out.paramTypes, t)
-		}
-		n, err := s.ColumnCount()
-		if err != nil {
-			return err
-		}
-		for i := 0; i < n; i++ {
-			name, _ := s.ColumnName(i)
-			if t, err := s.ColumnType(i); err == nil && t == duckdb.TYPE_INVALID {
-				out.unresolved = true
-			}
-			ti, err := s.ColumnTypeInfo(i)
-			if err != nil {
-				ti = nil
-			}
-			out.cols = append(out.cols, newColumn(name, typeInfoName(ti)))
-		}
-		return nil
+		var err error
+		out, err = shapeOf(s)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// prepareShapeRunning prepares the last statement of a text that DuckDB
+// expands into several, after running the others: the ENUMs of a PIVOT's
+// values, without which its columns are unknown. Only for text the Guard
+// has checked.
+func prepareShapeRunning(ctx context.Context, conn *sql.Conn, text string) (*preparedShape, error) {
+	var out *preparedShape
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("internal error: not a DuckDB connection")
+		}
+		st, err := c.PrepareContext(ctx, text)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		s, ok := st.(*duckdb.Stmt)
+		if !ok {
+			return fmt.Errorf("internal error: not a DuckDB statement")
+		}
+		out, err = shapeOf(s)
+		return err
+	})
+	return out, err
+}
+
+// shapeOf reads a prepared statement's parameter and column types.
+func shapeOf(s *duckdb.Stmt) (*preparedShape, error) {
+	var out preparedShape
+	for i := 1; i <= s.NumInput(); i++ {
+		t, err := s.ParamType(i)
+		if err != nil {
+			t = duckdb.TYPE_INVALID
+		}
+		out.paramTypes = append(out.paramTypes, t)
+	}
+	n, err := s.ColumnCount()
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < n; i++ {
+		name, _ := s.ColumnName(i)
+		if t, err := s.ColumnType(i); err == nil && t == duckdb.TYPE_INVALID {
+			out.unresolved = true
+		}
+		ti, err := s.ColumnTypeInfo(i)
+		if err != nil {
+			ti = nil
+		}
+		out.cols = append(out.cols, newColumn(name, typeInfoName(ti)))
 	}
 	return &out, nil
 }
@@ -303,9 +337,18 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 	if err != nil {
 		return err
 	}
-	shape, err := prepareShape(c.sess.Conn(), rewritten)
-	if err == nil && shape.unresolved {
-		shape, err = probeShape(c.sess.Conn(), rewritten, shape)
+	var shape *preparedShape
+	if _, pivot := parser.PivotCheckForm(rewritten); pivot {
+		// DuckDB computes a PIVOT's values (its columns) before the
+		// query: checked first, as running the statement would be.
+		if err = c.sess.Check(ctx, ps.text); err == nil {
+			shape, err = prepareShapeRunning(ctx, c.sess.Conn(), rewritten)
+		}
+	} else {
+		shape, err = prepareShape(c.sess.Conn(), rewritten)
+		if err == nil && shape.unresolved {
+			shape, err = probeShape(c.sess.Conn(), rewritten, shape)
+		}
 	}
 	release()
 	if err != nil {

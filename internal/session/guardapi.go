@@ -27,3 +27,35 @@ func (s *Session) BindInference(ctx context.Context, text string) (rewritten str
 // statement BindInference returned (before release): an inference call's
 // own error rather than DuckDB's wrapping of it, and no rewritten SQL.
 func (s *Session) UserError(err error) error { return s.cleanDuckDBError(err) }
+
+// Check runs the Guard's check of a statement without running it (nil
+// without a Guard). The server checks a statement before describing it when
+// DuckDB can only prepare it by running part of it (checkForm).
+func (s *Session) Check(ctx context.Context, text string) error {
+	if s.guard == nil {
+		return nil
+	}
+	st, err := parser.Parse(text)
+	if err != nil {
+		return err
+	}
+	st, text = checkForm(st, text)
+	return s.guard.Check(ctx, s, st, text)
+}
+
+// checkForm is what the Guard checks for a statement: the statement itself,
+// except for a PIVOT whose values come from the data, which DuckDB runs as
+// several statements (an ENUM of the values, then the query) and which is
+// checked in its one-statement form reading the same tables
+// (parser.PivotCheckForm).
+func checkForm(st parser.Statement, text string) (parser.Statement, string) {
+	p, ok := st.(*parser.Passthrough)
+	if !ok {
+		return st, text
+	}
+	form, changed := parser.PivotCheckForm(p.SQL)
+	if !changed {
+		return st, text
+	}
+	return &parser.Passthrough{SQL: form}, form
+}

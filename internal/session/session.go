@@ -227,14 +227,15 @@ func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
 		return nil, err
 	}
 	if s.guard != nil {
-		if err := s.guard.Check(ctx, s, st, text); err != nil {
+		checkSt, checkText := checkForm(st, text)
+		if err := s.guard.Check(ctx, s, checkSt, checkText); err != nil {
 			return nil, err
 		}
 		res, handled, err := s.guard.Exec(ctx, s, st)
 		if !handled {
 			res, err = s.exec(ctx, st, text)
 		}
-		if aerr := s.guard.After(ctx, s, st, text, err); err == nil && aerr != nil {
+		if aerr := s.guard.After(ctx, s, checkSt, checkText, err); err == nil && aerr != nil {
 			return nil, aerr
 		}
 		return res, err
