@@ -1,6 +1,9 @@
 package parser
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPivotCheckForm(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -32,4 +35,24 @@ func TestPivotCheckForm(t *testing.T) {
 			t.Errorf("%q changed to %q", in, got)
 		}
 	}
+}
+
+// FuzzPivotCheckForm: any text; the check form only ever adds IN lists.
+func FuzzPivotCheckForm(f *testing.F) {
+	for _, s := range []string{"PIVOT sales ON k USING sum(v)", "SELECT * FROM (PIVOT (SELECT 1) ON a, b IN (1) USING count(*)) x", "PIVOT t ON (a", "pivot(pivot on on"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, changed := PivotCheckForm(in)
+		if !changed {
+			if out != in {
+				t.Fatalf("unchanged but different: %q", out)
+			}
+			return
+		}
+		added := (len(out) - len(in)) / len(" IN (NULL)")
+		if added < 1 || len(out) != len(in)+added*len(" IN (NULL)") || strings.Count(out, " IN (NULL)") < added {
+			t.Fatalf("%q became %q", in, out)
+		}
+	})
 }
