@@ -57,6 +57,23 @@ func TestModelStatementParameters(t *testing.T) {
 			}
 		}
 		mustExec(t, c, "DROP MODEL "+name)
+		if mode == pgx.QueryExecModeSimpleProtocol {
+			continue
+		}
+		user, pw := "pu"+string(rune('a'+i)), `p\w'd "x"`
+		if _, err := c.Exec(ctx, "CREATE USER "+user+" PASSWORD $1", mode, pw); err != nil {
+			t.Fatalf("mode %v: CREATE USER with a parameter: %v", mode, err)
+		}
+		cfg, err := pgx.ParseConfig(ts.url(user, "x", "default", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Password = pw
+		u, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatalf("mode %v: login with the bound password: %v", mode, err)
+		}
+		u.Close(ctx)
 	}
 }
 
