@@ -54,8 +54,8 @@ type Config struct {
 	// ReservedConnections of MaxConnections are for administrators only
 	// (0: the default of 3; negative: none).
 	ReservedConnections int
-	// MaxPendingLogins bounds the sockets that have not finished logging
-	// in (cancel requests included), hence concurrent authentications
+	// MaxPendingLogins bounds the sockets that have not authenticated yet
+	// (cancel requests included), hence concurrent authentications
 	// (default 32); more are refused at once.
 	MaxPendingLogins int
 	// LoginTimeout is how long a socket may take to log in (default 10s).
@@ -214,7 +214,7 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-// handle serves one socket; loggedIn is called once its login is over
+// handle serves one socket; loggedIn is called once it has authenticated
 // (it then no longer counts toward MaxPendingLogins).
 func (s *Server) handle(nc net.Conn, loggedIn func()) {
 	// A panic ends this connection, never the process (nc is the current
@@ -272,12 +272,11 @@ func (s *Server) handle(nc net.Conn, loggedIn func()) {
 		be.Flush()
 		return
 	}
-	c, err := s.startup(nc, be, startup)
+	c, err := s.startup(nc, be, startup, loggedIn)
 	if err != nil || c == nil {
 		return
 	}
 	c.rd = rd
-	loggedIn()
 	be.SetMaxBodyLen(1 << 30)
 	nc.SetDeadline(time.Time{})
 	if s.closing.Load() {
@@ -336,8 +335,9 @@ func panicSite() string {
 	return strings.Join(sites, " < ")
 }
 
-// startup authenticates the user and opens the session.
-func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupMessage) (*conn, error) {
+// startup authenticates the user (then calls loggedIn) and opens the
+// session.
+func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupMessage, loggedIn func()) (*conn, error) {
 	user := strings.ToLower(strings.TrimSpace(m.Parameters["user"]))
 	if user == "" {
 		be.Send(fatal("28000", "no user name given"))
@@ -357,6 +357,7 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 	if err != nil {
 		return nil, err
 	}
+	loggedIn()
 	// The database name selects the project. As in PostgreSQL it defaults
 	// to the user name; that, and "postgres", fall back to the project
 	// "default" when no project of that name exists.

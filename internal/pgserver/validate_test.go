@@ -167,11 +167,15 @@ func TestMalformedMessagesAnswered(t *testing.T) {
 // a connection's goroutine.
 type panicConn struct {
 	net.Conn
+	value   any // what to panic with; nil: an index out of range
 	mu      sync.Mutex
 	written bytes.Buffer
 }
 
 func (p *panicConn) Read([]byte) (int, error) {
+	if p.value != nil {
+		panic(p.value)
+	}
 	var s []int
 	_ = s[3] // an index out of range, as in issue 20
 	return 0, nil
@@ -199,6 +203,12 @@ func TestPanicEndsOnlyTheConnection(t *testing.T) {
 	}
 	if !bytes.Contains(pc.written.Bytes(), []byte("XX000")) {
 		t.Errorf("client was not told: %q", pc.written.String())
+	}
+	// A panic value may hold client data (a statement, a key): only its
+	// type is logged.
+	ts.srv.handle(&panicConn{value: errors.New("bad option APIKEY='sk-live-123'")}, func() {})
+	if logs := ts.logs.String(); strings.Contains(logs, "sk-live-123") || !strings.Contains(logs, "internal error (*errors.errorString)") {
+		t.Errorf("log: %s", logs)
 	}
 	c := ts.connect(t, "bob", "bob-pw")
 	var one int
