@@ -39,7 +39,7 @@ func TestModelStatementParameters(t *testing.T) {
 		for rows.Next() {
 			vals, _ := rows.Values()
 			for _, v := range vals {
-				all = append(all, strings.TrimSpace(toString(v)))
+				all = append(all, fmt.Sprint(v))
 			}
 		}
 		rows.Close()
@@ -76,15 +76,6 @@ func TestModelStatementParameters(t *testing.T) {
 		u.Close(ctx)
 	}
 }
-
-func toString(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return strings.Trim(strings.ReplaceAll(strings.TrimSpace(fmtAny(v)), "\n", " "), " ")
-}
-
-func fmtAny(v any) string { return fmt.Sprint(v) }
 
 // A table function whose result columns DuckDB cannot tell before its
 // parameter is bound (pragma_storage_info($1)) is described after binding.
