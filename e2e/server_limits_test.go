@@ -23,7 +23,10 @@ func TestServerConnectionLimits(t *testing.T) {
 			t.Errorf("serve %v: %d %s", bad, r.code, r.stderr)
 		}
 	}
-	s := serve(t, data, "--max-connections", "2", "--reserved-connections", "1", "--max-pending-logins", "2", "--login-timeout", "1s")
+	if r := run(t, "", "serve", "--data", data, "--listen", "127.0.0.1:0", "--login-timeout", "1s"); r.code != 2 || !strings.Contains(r.stderr, "--auth-fail-delay") {
+		t.Errorf("serve with a login timeout within the failure delay: %d %s", r.code, r.stderr)
+	}
+	s := serve(t, data, "--max-connections", "2", "--reserved-connections", "1", "--max-pending-logins", "2", "--login-timeout", "1s", "--auth-fail-delay", "200ms")
 	ctx := context.Background()
 	bob, err := pgx.Connect(ctx, s.url("bob", "bob-pw", "default"))
 	if err != nil {

@@ -74,6 +74,10 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ERROR: need --max-connections ≥ 1, 0 ≤ --reserved-connections < --max-connections, --max-pending-logins ≥ 1 and a positive --login-timeout")
 		return exitUsage
 	}
+	if *authDelay >= *loginTO {
+		fmt.Fprintln(stderr, "ERROR: --auth-fail-delay must be shorter than --login-timeout (a failed login is answered within the login time)")
+		return exitUsage
+	}
 	if (*certFile == "") != (*keyFile == "") {
 		fmt.Fprintln(stderr, "ERROR: --tls-cert and --tls-key go together")
 		return exitUsage
