@@ -320,7 +320,7 @@ func (s *Server) survive(r any, nc net.Conn) {
 // leaving out the runtime's.
 func panicSite() string {
 	pcs := make([]uintptr, 32)
-	n := runtime.Callers(3, pcs)
+	n := runtime.Callers(4, pcs) // from the panic: past Callers, panicSite, survive and the deferred call
 	frames := runtime.CallersFrames(pcs[:n])
 	var sites []string
 	for len(sites) < 6 {
