@@ -341,9 +341,11 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 	if _, pivot := parser.PivotCheckForm(rewritten); pivot {
 		// DuckDB computes a PIVOT's values (its columns) before the
 		// query: checked first, as running the statement would be.
-		if err = c.sess.Check(ctx, ps.text); err == nil {
+		err = c.sess.CheckThen(ctx, ps.text, func() error {
+			var err error
 			shape, err = prepareShapeRunning(ctx, c.sess.Conn(), rewritten)
-		}
+			return err
+		})
 	} else {
 		shape, err = prepareShape(c.sess.Conn(), rewritten)
 		if err == nil && shape.unresolved {

@@ -26,6 +26,14 @@ func TestPivotOwnTable(t *testing.T) {
 			t.Errorf("%s: %d %d %v", q, a, b, err)
 		}
 	}
+	// Describing the PIVOT (extended protocol) left no transaction open:
+	// what bob writes next is committed at once.
+	mustExec(t, bob, "INSERT INTO sales VALUES ('c', 5)")
+	var n int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM sales").Scan(&n); err != nil || n != 4 {
+		t.Errorf("bob's insert after a described PIVOT: admin sees %d rows (%v)", n, err)
+	}
+	mustExec(t, bob, "DELETE FROM sales WHERE k = 'c'")
 	var a int64
 	if err := bob.QueryRow(ctx, "PIVOT sales ON k IN ('a') USING sum(v)").Scan(&a); err != nil || a != 4 {
 		t.Errorf("PIVOT with IN: %d %v", a, err)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/parser"
@@ -28,20 +29,32 @@ func (s *Session) BindInference(ctx context.Context, text string) (rewritten str
 // own error rather than DuckDB's wrapping of it, and no rewritten SQL.
 func (s *Session) UserError(err error) error { return s.cleanDuckDBError(err) }
 
-// Check runs the Guard's check of a statement without running it (nil
-// without a Guard). The server checks a statement before describing it when
-// DuckDB can only prepare it by running part of it (checkForm).
-func (s *Session) Check(ctx context.Context, text string) error {
+// CheckThen runs the Guard's check of a statement and, when it passes, fn
+// in the check's snapshot, without running the statement itself; the
+// check's own transaction (if it began one) is then rolled back, with what
+// fn did in it. The server describes a statement this way when DuckDB can
+// only prepare it by running part of it (checkForm). Without a Guard, fn
+// just runs.
+func (s *Session) CheckThen(ctx context.Context, text string, fn func() error) error {
 	if s.guard == nil {
-		return nil
+		return fn()
 	}
 	st, err := parser.Parse(text)
 	if err != nil {
 		return err
 	}
 	st, text = checkForm(st, text)
-	return s.guard.Check(ctx, s, st, text)
+	if err := s.guard.Check(ctx, s, st, text); err != nil {
+		return err
+	}
+	err = fn()
+	// As for a statement that failed: nothing of it is kept.
+	s.guard.After(ctx, s, st, text, errNotRun)
+	return err
 }
+
+// errNotRun tells the Guard's After that the checked statement did not run.
+var errNotRun = errors.New("checked only; the statement did not run")
 
 // checkForm is what the Guard checks for a statement: the statement itself,
 // except for a PIVOT whose values come from the data, which DuckDB runs as
