@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
 	"github.com/modelsql/modelsql/internal/parser"
@@ -340,44 +341,34 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 		return nil, err
 	}
 	defer cleanup()
-	rows, err := s.conn.QueryContext(ctx, q)
+	// duckrun drives the statement so that waiting on AI calls costs no CPU.
+	var res *Result
+	err = duckrun.Query(ctx, s.conn, q, func(rows duckrun.Rows) error {
+		cols := rows.Columns()
+		// Unnamed inference calls would be named after their rewritten text;
+		// name them as MaxCompute names unnamed expressions.
+		for i, c := range cols {
+			if strings.Contains(c, "__modelsql_") {
+				cols[i] = fmt.Sprintf("_c%d", i)
+			}
+		}
+		res = &Result{Columns: cols, Types: rows.Types()}
+		for {
+			vals := make([]any, len(cols))
+			if err := rows.Next(vals); err == io.EOF {
+				break
+			} else if err != nil {
+				return err
+			}
+			res.Rows = append(res.Rows, vals)
+		}
+		if len(cols) == 0 {
+			res.Message = "OK"
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, s.cleanDuckDBError(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	// Unnamed inference calls would be named after their rewritten text;
-	// name them as MaxCompute names unnamed expressions.
-	for i, c := range cols {
-		if strings.Contains(c, "__modelsql_") {
-			cols[i] = fmt.Sprintf("_c%d", i)
-		}
-	}
-	res := &Result{Columns: cols}
-	if cts, err := rows.ColumnTypes(); err == nil {
-		for _, ct := range cts {
-			res.Types = append(res.Types, ct.DatabaseTypeName())
-		}
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.cleanDuckDBError(err)
-	}
-	if len(cols) == 0 {
-		res.Message = "OK"
 	}
 	return res, nil
 }
