@@ -104,8 +104,8 @@ func TestQueryMatchesDatabaseSQL(t *testing.T) {
 func TestQueryErrorsAreDuckDBErrors(t *testing.T) {
 	conn := open(t)
 	for q, typ := range map[string]duckdb.ErrorType{
-		"SELECT nope":                   duckdb.ErrorTypeBinder,
-		"SELEC 1":                       duckdb.ErrorTypeParser,
+		"SELECT nope":                    duckdb.ErrorTypeBinder,
+		"SELEC 1":                        duckdb.ErrorTypeParser,
 		"SELECT 1/0::INT, error('boom')": duckdb.ErrorTypeInvalidInput,
 	} {
 		_, _, _, err := readAll(t, conn, q)
