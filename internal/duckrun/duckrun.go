@@ -37,6 +37,7 @@ import (
 	"time"
 	"unsafe"
 
+	bindings "github.com/duckdb/duckdb-go-bindings"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
 )
@@ -51,6 +52,11 @@ type Rows interface {
 	Next(dst []any) error
 }
 
+// StreamingBufferSize is the streaming_buffer_size to SET on connections
+// that stream results: DuckDB's parallel tasks may each fill a vector before
+// the buffer counts as full, so it is kept small.
+const StreamingBufferSize = "64KB"
+
 // Back-off of the driving loop while DuckDB has no task for it: a few
 // immediate retries (a pipeline hand-over usually takes microseconds), then
 // sleeps doubling from minSleep to maxSleep. maxSleep bounds both the CPU
@@ -62,10 +68,26 @@ const (
 	maxSleep    = 4 * time.Millisecond
 )
 
-// Query runs the single statement q on conn and calls read with its rows;
-// the connection is held until read returns. Cancelling ctx interrupts the
-// statement.
+// Query runs the single statement q on conn and calls read with its rows,
+// all computed before read is called; the connection is held until read
+// returns. Cancelling ctx interrupts the statement.
 func Query(ctx context.Context, conn *sql.Conn, q string, read func(Rows) error) error {
+	return run(ctx, conn, q, false, read)
+}
+
+// QueryStream is Query with DuckDB's streaming result: read receives rows
+// as DuckDB produces them, and DuckDB pauses while read does not ask for
+// more, so memory does not grow with the size of the result. How far
+// DuckDB runs ahead is the connection's streaming_buffer_size: with
+// DuckDB's default (about 1 MB) a result of 10 KB rows still took 350 MB;
+// with 64 KB, 130 MB for any size (StreamingBufferSize). While rows
+// are fetched DuckDB's own loop drives the statement: use it for
+// statements that do not wait on AI calls.
+func QueryStream(ctx context.Context, conn *sql.Conn, q string, read func(Rows) error) error {
+	return run(ctx, conn, q, true, read)
+}
+
+func run(ctx context.Context, conn *sql.Conn, q string, stream bool, read func(Rows) error) error {
 	if err := check(); err != nil {
 		return err
 	}
@@ -74,11 +96,11 @@ func Query(ctx context.Context, conn *sql.Conn, q string, read func(Rows) error)
 		if !ok {
 			return fmt.Errorf("duckrun: driver connection is %T, not *duckdb.Conn", dc)
 		}
-		return query(ctx, c, q, read)
+		return query(ctx, c, q, stream, read)
 	})
 }
 
-func query(ctx context.Context, c *duckdb.Conn, q string, read func(Rows) error) error {
+func query(ctx context.Context, c *duckdb.Conn, q string, stream bool, read func(Rows) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -112,7 +134,11 @@ func query(ctx context.Context, c *duckdb.Conn, q string, read func(Rows) error)
 	}
 
 	var pending mapping.PendingResult
-	if mapping.PendingPrepared(*prepared, &pending) == mapping.StateError {
+	start := mapping.PendingPrepared
+	if stream {
+		start = bindings.PendingPreparedStreaming //nolint:staticcheck // the C API's only way to a streaming pending result
+	}
+	if start(*prepared, &pending) == mapping.StateError {
 		err := duckError(mapping.PendingError(pending))
 		mapping.DestroyPending(&pending)
 		return err
@@ -140,10 +166,13 @@ func query(ctx context.Context, c *duckdb.Conn, q string, read func(Rows) error)
 			}
 		}
 	})
-	err = drive(pending)
-	close(stop)
-	wg.Wait()
-	if err != nil {
+	// The interrupter runs until the rows are read: fetching a streaming
+	// result executes the rest of the statement.
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	if err := drive(pending); err != nil {
 		return errors.Join(ctx.Err(), err)
 	}
 
@@ -159,7 +188,13 @@ func query(ctx context.Context, c *duckdb.Conn, q string, read func(Rows) error)
 	if !ok {
 		return fmt.Errorf("duckrun: rows %T have no column types", r)
 	}
-	return read(&rows{r: r, types: dr})
+	// The result is read through duckdb-go's rows; its error (set when a
+	// streamed result fails part-way) through their res field.
+	resp := fieldAt[mapping.Result](reflect.ValueOf(r).UnsafePointer(), rowsRes)
+	if err := read(&rows{r: r, types: dr, res: resp}); err != nil {
+		return errors.Join(ctx.Err(), err)
+	}
+	return nil
 }
 
 // drive runs the statement's tasks until its result is ready.
@@ -188,6 +223,7 @@ func drive(pending mapping.PendingResult) error {
 type rows struct {
 	r     driver.Rows
 	types driver.RowsColumnTypeDatabaseTypeName
+	res   *mapping.Result
 	buf   []driver.Value
 }
 
@@ -208,6 +244,10 @@ func (r *rows) Next(dst []any) error {
 	}
 	if err := r.r.Next(r.buf); err != nil {
 		if err == io.EOF {
+			// duckdb-go reports a failed fetch as the end of the rows.
+			if msg := mapping.ResultError(r.res); msg != "" {
+				return duckError(msg)
+			}
 			return io.EOF
 		}
 		return err
@@ -231,6 +271,7 @@ var (
 	rowsOnce      sync.Once
 	rowsType      reflect.Type // duckdb-go's rows struct
 	rowsErr       error
+	rowsRes       uintptr // offset of rows.res
 	connID        uintptr // offset of duckdb.Conn.id
 	connCtxStore  uintptr // offset of duckdb.Conn.ctxStore
 	errLayoutHint = "the pinned github.com/duckdb/duckdb-go/v2 changed; update internal/duckrun"
@@ -315,10 +356,12 @@ func learnRowsType(ctx context.Context, c *duckdb.Conn) error {
 			rowsErr = fmt.Errorf("duckrun: duckdb-go rows are %s: %s", t, errLayoutHint)
 			return
 		}
-		if f, ok := t.Elem().FieldByName("res"); !ok || f.Type != reflect.TypeFor[mapping.Result]() {
+		f, ok := t.Elem().FieldByName("res")
+		if !ok || f.Type != reflect.TypeFor[mapping.Result]() {
 			rowsErr = fmt.Errorf("duckrun: duckdb-go rows hold no mapping.Result: %s", errLayoutHint)
 			return
 		}
+		rowsRes = f.Offset
 		rowsType = t.Elem()
 	})
 	return rowsErr

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +140,70 @@ func TestQueryCancel(t *testing.T) {
 	}
 	if _, _, _, err := readAll(t, conn, "SELECT 1"); err != nil {
 		t.Fatalf("after cancel: %v", err)
+	}
+}
+
+// A streamed result holds the same rows, and a reader may stop early.
+func TestQueryStream(t *testing.T) {
+	conn := open(t)
+	q := "SELECT i, repeat('x', i % 100) AS s FROM range(10000) t(i) ORDER BY i"
+	_, _, want, err := readAll(t, conn, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]any
+	err = QueryStream(context.Background(), conn, q, func(r Rows) error {
+		for {
+			row := make([]any, 2)
+			if err := r.Next(row); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			got = append(got, row)
+		}
+	})
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("streamed %d rows (want %d): %v", len(got), len(want), err)
+	}
+	stop := errors.New("enough")
+	err = QueryStream(context.Background(), conn, "SELECT * FROM range(100000000)", func(r Rows) error {
+		row := make([]any, 1)
+		for range 3 {
+			if err := r.Next(row); err != nil {
+				return err
+			}
+		}
+		return stop
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("early stop: %v", err)
+	}
+	if _, _, rows, err := readAll(t, conn, "SELECT 7"); err != nil || rows[0][0] != int32(7) {
+		t.Fatalf("after an abandoned stream: %v %v", rows, err)
+	}
+}
+
+// An error part-way through a streamed result is the statement's error,
+// not an early end of its rows (duckdb-go's rows end silently there).
+func TestStreamErrorPartWay(t *testing.T) {
+	conn := open(t)
+	if err := Query(context.Background(), conn, "SET streaming_buffer_size = '"+StreamingBufferSize+"'", func(Rows) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err := QueryStream(context.Background(), conn, "SELECT CASE WHEN i = 40000 THEN error('boom at 40000') ELSE i END FROM range(50000) t(i)", func(r Rows) error {
+		row := make([]any, 1)
+		for {
+			if err := r.Next(row); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			n++
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("after %d rows: %v", n, err)
 	}
 }

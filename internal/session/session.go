@@ -126,6 +126,7 @@ type Session struct {
 	queryID  string // of the running statement
 	runMu    sync.Mutex
 	running  []*functions.Binding // inference calls of the running statement
+	sink     Sink                 // of the running ExecStream statement
 	// Warnings receives messages about problems that do not fail a statement.
 	Warnings io.Writer
 }
@@ -177,6 +178,11 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 		conn.Close()
 		return nil, err
 	}
+	// Streamed results (ExecStream) stay small in memory.
+	if _, err := conn.ExecContext(ctx, "SET streaming_buffer_size = '"+duckrun.StreamingBufferSize+"'"); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -199,6 +205,32 @@ type Result struct {
 	Types   []string // DuckDB type names, when known
 	Rows    [][]any
 	Message string
+	// Streamed reports that the rows went to ExecStream's sink instead of
+	// Rows; RowCount counts the rows either way.
+	Streamed bool
+	RowCount int64
+}
+
+// Sink receives a statement's rows while DuckDB produces them (ExecStream),
+// so that a large result is never held whole.
+type Sink interface {
+	// Start receives the result's columns and types (no rows) before any
+	// row; false asks for the rows in the returned Result instead (for a
+	// small result such as a DML count).
+	Start(res *Result) (bool, error)
+	// Row receives one row; returning an error ends the statement.
+	Row(vals []any) error
+}
+
+// ExecStream runs one statement like Exec; when the statement is ordinary
+// SQL whose rows sink accepts, the rows go to sink as DuckDB produces them
+// (with back-pressure: DuckDB waits while Row blocks) and the returned
+// Result has Streamed set and no Rows. Statements with AI calls are
+// computed whole first, so that their waiting costs no CPU (see duckrun).
+func (s *Session) ExecStream(ctx context.Context, text string, sink Sink) (*Result, error) {
+	s.sink = sink
+	defer func() { s.sink = nil }()
+	return s.Exec(ctx, text)
 }
 
 // Exec runs one statement.
@@ -341,9 +373,14 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 		return nil, err
 	}
 	defer cleanup()
-	// duckrun drives the statement so that waiting on AI calls costs no CPU.
+	// duckrun drives the statement so that waiting on AI calls costs no CPU;
+	// rows stream to a sink unless the statement waits on AI calls.
+	query, sink := duckrun.Query, s.sink
+	if sink != nil && !s.hasRemoteCalls() {
+		query = duckrun.QueryStream
+	}
 	var res *Result
-	err = duckrun.Query(ctx, s.conn, q, func(rows duckrun.Rows) error {
+	err = query(ctx, s.conn, q, func(rows duckrun.Rows) error {
 		cols := rows.Columns()
 		// Unnamed inference calls would be named after their rewritten text;
 		// name them as MaxCompute names unnamed expressions.
@@ -353,19 +390,32 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 			}
 		}
 		res = &Result{Columns: cols, Types: rows.Types()}
-		for {
-			vals := make([]any, len(cols))
-			if err := rows.Next(vals); err == io.EOF {
-				break
-			} else if err != nil {
-				return err
-			}
-			res.Rows = append(res.Rows, vals)
-		}
 		if len(cols) == 0 {
 			res.Message = "OK"
 		}
-		return nil
+		if sink != nil && len(cols) > 0 {
+			ok, err := sink.Start(res)
+			if err != nil {
+				return err
+			}
+			res.Streamed = ok
+		}
+		for {
+			vals := make([]any, len(cols))
+			if err := rows.Next(vals); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			res.RowCount++
+			if res.Streamed {
+				if err := sink.Row(vals); err != nil {
+					return err
+				}
+				continue
+			}
+			res.Rows = append(res.Rows, vals)
+		}
 	})
 	if err != nil {
 		return nil, s.cleanDuckDBError(err)
