@@ -3,18 +3,35 @@
 // per model (its MAX_CONCURRENCY, shared by all statements and sessions of
 // the process, across DuckDB's threads and vectors).
 //
-// A request is a model version key, the exact request body (what
-// identifies it: per-statement de-duplication and a result cache will key
-// on model and body) and the function that sends it. The Scheduler decides
+// A request is a model version key, the identity of its body (a SHA-256:
+// per-statement de-duplication and a result cache will key on model and
+// body) and the function that sends it. The Scheduler decides
 // when it is sent; the caller only waits for the answer, blocking its own
 // goroutine, never spinning.
 package aisched
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 )
+
+// BodyID is the SHA-256 of parts, each length-prefixed so that different
+// splits of the same bytes differ.
+func BodyID(parts ...[]byte) [32]byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range parts {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
 
 // Request is one request to a model.
 type Request struct {
@@ -24,8 +41,9 @@ type Request struct {
 	// Limit is the model's concurrency limit (MAX_CONCURRENCY); the value
 	// of the latest request wins.
 	Limit int
-	// Body is the request as sent; it identifies the request.
-	Body []byte
+	// Body identifies the request: the SHA-256 of everything that makes up
+	// its body (see BodyID); equal requests have equal Body.
+	Body [32]byte
 	// Send sends the request (retries included) and returns its answer.
 	Send func(ctx context.Context) (any, error)
 }

@@ -153,3 +153,18 @@ func TestLimitChanges(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+func TestBodyID(t *testing.T) {
+	for _, tc := range []struct {
+		a, b [][]byte
+		same bool
+	}{
+		{[][]byte{[]byte("ab"), []byte("c")}, [][]byte{[]byte("ab"), []byte("c")}, true},
+		{[][]byte{[]byte("ab"), []byte("c")}, [][]byte{[]byte("a"), []byte("bc")}, false},
+		{[][]byte{[]byte("x"), nil}, [][]byte{[]byte("x")}, false},
+	} {
+		if got := BodyID(tc.a...) == BodyID(tc.b...); got != tc.same {
+			t.Errorf("%q vs %q: equal %v", tc.a, tc.b, got)
+		}
+	}
+}

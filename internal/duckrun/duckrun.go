@@ -166,12 +166,14 @@ func query(ctx context.Context, c *duckdb.Conn, q string, stream bool, read func
 			}
 		}
 	})
-	// The interrupter runs until the rows are read: fetching a streaming
-	// result executes the rest of the statement.
-	defer func() {
+	// The interrupter runs while DuckDB executes: until the result is
+	// materialised, or until a streamed result is read (fetching it
+	// executes the rest of the statement).
+	stopInterrupts := sync.OnceFunc(func() {
 		close(stop)
 		wg.Wait()
-	}()
+	})
+	defer stopInterrupts()
 	if err := drive(pending); err != nil {
 		return errors.Join(ctx.Err(), err)
 	}
@@ -181,6 +183,9 @@ func query(ctx context.Context, c *duckdb.Conn, q string, stream bool, read func
 		err := errors.Join(ctx.Err(), duckError(mapping.ResultError(&res)))
 		mapping.DestroyResult(&res)
 		return err
+	}
+	if !stream {
+		stopInterrupts()
 	}
 	r := newRows(res, st)
 	defer r.Close()

@@ -54,16 +54,12 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 }
 
 // body identifies a row's request: the function, its inputs and its
-// parameters, for the scheduler (the HTTP body itself is built by the client).
-func (c *boundCall) body(r *request) []byte {
-	b, _ := json.Marshal(struct {
-		Func, Text, Text2, URL string
-		Data                   []byte
-		Labels                 []string
-		Type                   llm.MediaType
-		Params                 llm.Params
-	}{c.b.Func, r.text, r.text2, r.url, r.data, r.labels, r.mtype, r.params})
-	return b
+// parameters (the HTTP body itself is built by the client from them).
+func (c *boundCall) body(r *request) [32]byte {
+	params, _ := json.Marshal(r.params)
+	labels, _ := json.Marshal(r.labels)
+	return aisched.BodyID([]byte(c.b.Func), []byte(r.text), []byte(r.text2), []byte(r.url), r.data,
+		labels, []byte(r.mtype), params)
 }
 
 // batchesEmbeddings: AI_EMBEDDING of text and AI_SIMILARITY on an embedding
@@ -158,13 +154,13 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 	for i, in := range batch {
 		texts[i] = in.text
 	}
-	body, _ := json.Marshal(struct {
-		Func   string
-		Input  []string
-		Params llm.Params
-	}{c.b.Func, texts, batch[0].params})
+	parts := [][]byte{[]byte(c.b.Func)}
+	for _, t := range texts {
+		parts = append(parts, []byte(t))
+	}
+	params, _ := json.Marshal(batch[0].params)
 	v, err := rc.sched().Submit(ctx, aisched.Request{
-		Model: cl.Endpoint().LimiterKey(), Limit: cl.Limit(), Body: body,
+		Model: cl.Endpoint().LimiterKey(), Limit: cl.Limit(), Body: aisched.BodyID(append(parts, params)...),
 		Send: func(ctx context.Context) (_ any, err error) {
 			defer recoverAsError(&err)
 			return cl.EmbedTexts(ctx, texts, batch[0].params)
