@@ -610,7 +610,14 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		p.noData = true
 		return nil
 	}
-	// Run it now: the result's own columns are exact. Execute sends the rows.
+	// Ordinary SQL: DuckDB's prepared statement describes the columns, so
+	// that Execute can stream the rows.
+	if cols, ok := c.describeByPrepare(ctx, p.text); ok {
+		p.fields = cols
+		c.be.Send(c.rowDescription(p.fields, p.resultFormats))
+		return nil
+	}
+	// Otherwise run it now: the result's own columns are exact. Execute sends the rows.
 	out, err := c.run(ctx, p.text)
 	if err != nil {
 		return err

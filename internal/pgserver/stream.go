@@ -103,3 +103,33 @@ func (s *streamer) flush() error {
 	}
 	return nil
 }
+
+// describeByPrepare gives the columns of an ordinary SQL statement (bound
+// portal text) from DuckDB's prepared statement, without running it; false
+// for modelsql's own statements, statements the guard refuses (running
+// them reports why) and whatever DuckDB cannot prepare.
+func (c *conn) describeByPrepare(ctx context.Context, text string) ([]column, bool) {
+	if _, ok := compatColumns(text); ok || isModelRows(text) {
+		return nil, false
+	}
+	if c.sess.Check(ctx, text) != nil {
+		return nil, false
+	}
+	st, err := parser.Parse(text)
+	if err != nil {
+		return nil, false
+	}
+	if _, ok := st.(*parser.Passthrough); !ok {
+		return nil, false
+	}
+	rewritten, release, err := c.sess.BindInference(ctx, text)
+	if err != nil {
+		return nil, false
+	}
+	shape, err := prepareShape(c.sess.Conn(), rewritten)
+	release()
+	if err != nil || len(shape.cols) == 0 || len(shape.paramTypes) > 0 {
+		return nil, false
+	}
+	return shape.cols, true
+}

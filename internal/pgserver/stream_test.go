@@ -64,4 +64,21 @@ func TestStreamedResults(t *testing.T) {
 			t.Errorf("%s: tag %q, want %q (%v)", tc.q, tag.String(), tc.tag, err)
 		}
 	}
+
+	// A portal described without running shows nothing its execution
+	// refuses: bob, without Select, learns no column of the table.
+	mustExec(t, c, "CREATE TABLE secret_cols (ssn VARCHAR, salary INTEGER)")
+	bob := ts.connect(t, "bob", "bob-pw")
+	rows, err := bob.Query(ctx, "SELECT * FROM secret_cols", pgx.QueryExecModeExec)
+	if err == nil {
+		for rows.Next() {
+		}
+		err = rows.Err()
+		if fds := rows.FieldDescriptions(); len(fds) > 0 {
+			t.Errorf("bob was told the columns %v", fds)
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("bob's select: %v", err)
+	}
 }

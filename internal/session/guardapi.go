@@ -27,3 +27,17 @@ func (s *Session) BindInference(ctx context.Context, text string) (rewritten str
 // statement BindInference returned (before release): an inference call's
 // own error rather than DuckDB's wrapping of it, and no rewritten SQL.
 func (s *Session) UserError(err error) error { return s.cleanDuckDBError(err) }
+
+// Check runs the Guard's check of a statement without running it, so that
+// describing a statement shows nothing its execution would refuse (nil in
+// embedded mode).
+func (s *Session) Check(ctx context.Context, text string) error {
+	if s.guard == nil {
+		return nil
+	}
+	st, err := parser.Parse(text)
+	if err != nil {
+		return err
+	}
+	return s.guard.Check(ctx, s, st, text)
+}
