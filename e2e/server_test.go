@@ -244,7 +244,7 @@ func TestServerPsql(t *testing.T) {
 		t.Errorf("bob with Select, Update: %d %q %s", r.code, r.out, r.err)
 	}
 	// Cancel: psql sends a cancel request on SIGINT.
-	cmd := exec.Command("psql", "-X", "-c", "SELECT count(*) FROM range(10000000000)")
+	cmd := exec.Command("psql", "-X", "-c", "SELECT count(*) FROM range(1000000000000000)")
 	cmd.Env = append(os.Environ(), "PGHOST=127.0.0.1", fmt.Sprintf("PGPORT=%d", s.port), "PGUSER=admin", "PGPASSWORD=s3cret-admin", "PGDATABASE=default", "PGSSLMODE=disable")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
@@ -437,7 +437,7 @@ def cancel_later():
 threading.Thread(target=cancel_later).start()
 t0 = time.time()
 try:
-    cur.execute("SELECT count(*) FROM range(10000000000)")
+    cur.execute("SELECT count(*) FROM range(1000000000000000)")
     out["cancel"] = "finished"
 except psycopg2.errors.QueryCanceled as e:
     out["cancel"] = "canceled"
@@ -571,7 +571,7 @@ public class Client {
                 t.start();
                 long t0 = System.currentTimeMillis();
                 try {
-                    s.executeQuery("SELECT count(*) FROM range(10000000000)");
+                    s.executeQuery("SELECT count(*) FROM range(1000000000000000)");
                     out.append("cancel=finished\n");
                 } catch (SQLException e) {
                     out.append("cancel=" + e.getSQLState() + "\n");

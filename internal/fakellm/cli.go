@@ -71,6 +71,8 @@ func ParseFlags(args []string, errOut io.Writer) (Config, error) {
 	fs.IntVar(&c.Options.EmbeddingDims, "dims", 1024, "default embedding dimensions")
 	fs.StringVar(&services, "services", "", "comma-separated EAS service names to serve (default any)")
 	fs.StringVar(&models, "models", "", "comma-separated model names to serve (default any)")
+	fs.IntVar(&c.Options.MaxEmbedInputs, "max-embed-inputs", 0, "answer embeddings requests with more inputs 413 (0 = no limit)")
+	fs.IntVar(&c.Options.MaxInputChars, "max-input-chars", 0, "answer requests with a longer input 400 context length exceeded (0 = no limit)")
 	fs.BoolVar(&c.Verbose, "v", false, "log every request to stderr")
 	fs.BoolVar(&c.Version, "version", false, "print modelsql's version and exit")
 	if err := fs.Parse(args); err != nil {

@@ -75,6 +75,12 @@ type Options struct {
 	// MaxRecorded bounds the recorded requests (the latest are kept);
 	// 0 means 10000, negative disables recording.
 	MaxRecorded int
+	// MaxEmbedInputs, when positive, answers an embeddings request with
+	// more inputs than this 413 Payload Too Large.
+	MaxEmbedInputs int
+	// MaxInputChars, when positive, answers a request with an input
+	// longer than this 400 "maximum context length exceeded", as vLLM does.
+	MaxInputChars int
 	// HangMax bounds a "hang" fault (default 10 minutes); the handler also
 	// returns when the client goes away or Close is called.
 	HangMax time.Duration
@@ -406,6 +412,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "invalid_request_error", "fake-llm: no input")
 			return
 		}
+		if o.MaxEmbedInputs > 0 && len(in.embedInputs) > o.MaxEmbedInputs {
+			writeError(w, http.StatusRequestEntityTooLarge, "invalid_request_error",
+				fmt.Sprintf("fake-llm: %d inputs, at most %d per request", len(in.embedInputs), o.MaxEmbedInputs))
+			return
+		}
+		for _, t := range in.embedInputs {
+			if o.MaxInputChars > 0 && len(t) > o.MaxInputChars {
+				writeError(w, http.StatusBadRequest, "invalid_request_error",
+					fmt.Sprintf("This model's maximum context length is %d tokens. However, you requested %d tokens in the input.", o.MaxInputChars, len(t)))
+				return
+			}
+		}
 		writeJSON(w, 200, embeddingsAnswer(req.Model, in.embedInputs, dims))
 	}
 }
@@ -606,12 +624,14 @@ func describeBase64(mime, b64 string) string {
 	return fmt.Sprintf("[%s %d bytes sha256:%x]", mime, len(b), h[:4])
 }
 
-// embeddingsAnswer builds deterministic unit vectors from SHA-256.
+// embeddingsAnswer builds deterministic unit vectors from SHA-256. The list
+// comes in reverse order (each item keeps its "index"): the API promises
+// only the index, and clients must map answers back by it.
 func embeddingsAnswer(model string, texts []string, dims int) map[string]any {
 	data := make([]any, len(texts))
 	tokens := 0
 	for i, t := range texts {
-		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": Vector(t, dims)}
+		data[len(texts)-1-i] = map[string]any{"object": "embedding", "index": i, "embedding": Vector(t, dims)}
 		tokens += len(strings.Fields(t))
 	}
 	return map[string]any{"object": "list", "model": model, "data": data,

@@ -176,14 +176,15 @@ func TestEmbeddings(t *testing.T) {
 		}
 	}
 	json.Unmarshal([]byte(body), &r)
-	if len(r.Data) != 2 || len(r.Data[0].Embedding) != 16 || r.Data[1].Index != 1 {
+	// Answers come in reverse order, each with its index.
+	if len(r.Data) != 2 || len(r.Data[0].Embedding) != 16 || r.Data[0].Index != 1 || r.Data[1].Index != 0 {
 		t.Fatalf("%s", body)
 	}
-	for i, in := range []string{"a", "b"} {
-		want := Vector(in, 16)
+	for _, d := range r.Data {
+		want := Vector([]string{"a", "b"}[d.Index], 16)
 		for j := range want {
-			if r.Data[i].Embedding[j] != want[j] {
-				t.Fatalf("vector %d differs at %d", i, j)
+			if d.Embedding[j] != want[j] {
+				t.Fatalf("vector %d differs at %d", d.Index, j)
 			}
 		}
 	}
@@ -438,5 +439,24 @@ func TestServeWritesURLFile(t *testing.T) {
 	err := Serve(context.Background(), Config{Listen: "127.0.0.1:0", URLFile: filepath.Join(t.TempDir(), "no", "such", "dir", "url")}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--url-file") {
 		t.Fatalf("%v", err)
+	}
+}
+
+func TestEmbeddingSizeLimits(t *testing.T) {
+	_, url := newTest(t, Options{EmbeddingDims: 4, MaxEmbedInputs: 2, MaxInputChars: 5})
+	for _, c := range []struct {
+		body   string
+		status int
+		msg    string
+	}{
+		{`{"model":"e","input":["a","b"]}`, 200, ""},
+		{`{"model":"e","input":["a","b","c"]}`, 413, "at most 2"},
+		{`{"model":"e","input":"abcdef"}`, 400, "maximum context length"},
+		{`{"model":"e","input":["abcde"]}`, 200, ""},
+	} {
+		st, _, body := post(t, url+"/v1/embeddings", "", c.body)
+		if st != c.status || !strings.Contains(body, c.msg) {
+			t.Errorf("%s: %d %s", c.body, st, body)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/modelsql/modelsql/internal/aisched"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/llm"
 )
@@ -28,6 +29,8 @@ type RemoteCall struct {
 	// SimilarityByChat asks a generation model to rate AI_SIMILARITY instead
 	// of comparing embeddings.
 	SimilarityByChat bool
+	// Sched sends the requests (nil: aisched.Default).
+	Sched *aisched.Scheduler
 
 	mu       sync.Mutex
 	failures []Failure
@@ -356,25 +359,7 @@ func (f *remoteFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSta
 		reqs = append(reqs, r)
 	}
 	results := make([]any, len(reqs))
-	rc := c.b.Remote
-	err = rc.Client.RunBatch(ctx, len(reqs), func(ctx context.Context, i int) (err error) {
-		defer recoverAsError(&err) // a panic on this goroutine would end the process
-		defer b.Rows.Add(1)
-		if reqs[i].skip {
-			return nil
-		}
-		v, err := c.call(ctx, &reqs[i])
-		if err != nil {
-			if rc.NullOnError && ctx.Err() == nil {
-				rc.record(c.b, &reqs[i], err)
-				return nil
-			}
-			return err
-		}
-		results[i] = v
-		return nil
-	})
-	if err != nil {
+	if err := c.run(ctx, reqs, results); err != nil {
 		return err
 	}
 	i := 0

@@ -99,6 +99,9 @@ func NewClient(ep Endpoint, opts ...ClientOption) (*Client, error) {
 	if ep.RetryMaxDelay <= 0 {
 		ep.RetryMaxDelay = DefaultRetryMaxDelay
 	}
+	if ep.EmbeddingBatchSize <= 0 {
+		ep.EmbeddingBatchSize = DefaultEmbeddingBatchSize
+	}
 	if ep.AudioURLPart == "" {
 		ep.AudioURLPart = "input_audio"
 	}
@@ -121,6 +124,9 @@ func (c *Client) Endpoint() Endpoint { return c.ep }
 
 // Limit is the concurrency limit of the client's model.
 func (c *Client) Limit() int { return c.ep.MaxConcurrency }
+
+// EmbeddingBatchSize is the most inputs to send in one embeddings request.
+func (c *Client) EmbeddingBatchSize() int { return c.ep.EmbeddingBatchSize }
 
 // Stats returns the shared statistics of the client's model.
 func (c *Client) Stats() Stats { return c.lim.stats() }

@@ -43,6 +43,10 @@ const (
 	// 'input_audio' (default, Qwen-Omni / DashScope style) or 'audio_url'
 	// (vLLM style).
 	OptAudioURLPart = "AUDIO_URL_PART"
+	// OptEmbeddingBatchSize is how many inputs AI_EMBEDDING (and
+	// AI_SIMILARITY on an embedding model) send per request, as the
+	// "input" list.
+	OptEmbeddingBatchSize = "EMBEDDING_BATCH_SIZE"
 )
 
 // Defaults and bounds of the options.
@@ -56,13 +60,16 @@ const (
 	MaxTimeout        = 1800 * time.Second
 	MaxMaxAttempts    = 20
 	MaxMaxConcurrency = 1024
+
+	DefaultEmbeddingBatchSize = 32
+	MaxEmbeddingBatchSize     = 2048
 )
 
 // ExtensionOptionKeys returns modelsql's own option keys for REMOTE models,
 // upper-case, so the catalog can accept them next to the MaxCompute ones.
 func ExtensionOptionKeys() []string {
 	return []string{OptAPIFlavor, OptAuthScheme, OptMaxAttempts, OptMaxConcurrency,
-		OptRetryBaseDelay, OptRetryMaxDelay, OptAudioURLPart}
+		OptRetryBaseDelay, OptRetryMaxDelay, OptAudioURLPart, OptEmbeddingBatchSize}
 }
 
 // OptionKeys returns every option key EndpointFromOptions reads (MaxCompute
@@ -117,6 +124,8 @@ type Endpoint struct {
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
 	AudioURLPart   string // "input_audio" or "audio_url"
+	// EmbeddingBatchSize is the most inputs sent in one embeddings request.
+	EmbeddingBatchSize int
 }
 
 // ChatURL is the URL of the chat completions route.
@@ -237,6 +246,9 @@ func EndpointFromOptions(opts map[string]string) (Endpoint, error) {
 		return Endpoint{}, err
 	}
 	if e.MaxConcurrency, err = intOption(o, OptMaxConcurrency, DefaultMaxConcurrency, 1, MaxMaxConcurrency); err != nil {
+		return Endpoint{}, err
+	}
+	if e.EmbeddingBatchSize, err = intOption(o, OptEmbeddingBatchSize, DefaultEmbeddingBatchSize, 1, MaxEmbeddingBatchSize); err != nil {
 		return Endpoint{}, err
 	}
 	if v := get(OptAudioURLPart); v != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,6 +74,39 @@ func (c *Client) Embed(ctx context.Context, text string, params Params) ([]float
 		return nil, err
 	}
 	return r.Vectors[0], nil
+}
+
+// EmbedTexts is AI_EMBEDDING of several texts in one request (the "input"
+// list; a single text is sent as a string, as Embed sends it). The vectors
+// are in input order, matched by the answer's "index". A batch the server
+// finds too large fails with an error for which IsTooLarge holds.
+func (c *Client) EmbedTexts(ctx context.Context, texts []string, params Params) ([][]float32, error) {
+	r, err := c.embeddings(ctx, "embedding", EmbedRequest{Inputs: texts, Params: params})
+	if err != nil {
+		return nil, err
+	}
+	return r.Vectors, nil
+}
+
+// tooLargeRE matches the messages servers give for an input over the
+// model's context (vLLM, OpenAI, Ollama, TEI, DashScope wordings).
+var tooLargeRE = regexp.MustCompile(`(?i)context[ _-]?(length|window)|maximum context|too many tokens|too long|(input|sequence|prompt)[ _-]?(length|tokens?)|exceeds? (the )?(max|limit)|token limit|batch size`)
+
+// IsTooLarge reports whether err is a server's refusal of a request for its
+// size: HTTP 413, or a 400/422 whose message speaks of context length.
+// Splitting the request's inputs may then succeed.
+func IsTooLarge(err error) bool {
+	e, ok := AsError(err)
+	if !ok {
+		return false
+	}
+	switch e.Status {
+	case http.StatusRequestEntityTooLarge:
+		return true
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return tooLargeRE.MatchString(e.Message)
+	}
+	return false
 }
 
 // EmbedMedia is AI_EMBEDDING of BINARY data or a media URL on a

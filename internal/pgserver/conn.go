@@ -81,6 +81,11 @@ func (e errConnLost) Error() string { return "connection lost: " + e.err.Error()
 
 // exec runs one statement on the session with a cancellable context.
 func (c *conn) exec(ctx context.Context, text string) (*session.Result, error) {
+	return c.execTo(ctx, text, nil)
+}
+
+// execTo is exec with the rows of ordinary SQL streamed to sink (nil: none).
+func (c *conn) execTo(ctx context.Context, text string, sink session.Sink) (*session.Result, error) {
 	var cancel context.CancelFunc
 	if d := parseTimeout(c.params["statement_timeout"]); d > 0 {
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -97,7 +102,7 @@ func (c *conn) exec(ctx context.Context, text string) (*session.Result, error) {
 		c.mu.Unlock()
 	}()
 	stopWatch := c.watchDisconnect(cancel)
-	res, err := c.sess.Exec(ctx, text)
+	res, err := c.sess.ExecStream(ctx, text, sink)
 	stopWatch()
 	if err != nil && ctx.Err() != nil {
 		err = &cancelError{ctx.Err()}
@@ -258,19 +263,22 @@ func shape(text string, res *session.Result) *outcome {
 		out.hasRows = true
 		out.rows = res.Rows
 		out.cols = resultColumns(res)
-		n := strconv.Itoa(len(res.Rows))
-		switch kw {
-		case "INSERT":
-			out.tag = "INSERT 0 " + n
-		case "UPDATE", "DELETE", "MERGE":
-			out.tag = kw + " " + n
-		default:
-			out.tag = "SELECT " + n
-		}
+		out.tag = rowsTag(kw, int64(len(res.Rows)))
 		return out
 	}
 	out.tag = commandTag(kws)
 	return out
+}
+
+// rowsTag is the CommandComplete tag of a statement that returned n rows.
+func rowsTag(kw string, n int64) string {
+	switch kw {
+	case "INSERT":
+		return "INSERT 0 " + strconv.FormatInt(n, 10)
+	case "UPDATE", "DELETE", "MERGE":
+		return kw + " " + strconv.FormatInt(n, 10)
+	}
+	return "SELECT " + strconv.FormatInt(n, 10)
 }
 
 // dmlCount recognises DuckDB's single "Count" result of INSERT, UPDATE,
@@ -458,7 +466,7 @@ func (c *conn) simpleOne(ctx context.Context, text string) error {
 	case isCopy:
 		out, err = c.copyOut(ctx, cs)
 	default:
-		out, err = c.run(ctx, text)
+		out, err = c.runStream(ctx, text, &streamer{c: c, describe: true})
 	}
 	if err != nil {
 		return err
@@ -619,7 +627,14 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		p.noData = true
 		return nil
 	}
-	// Run it now: the result's own columns are exact. Execute sends the rows.
+	// Ordinary SQL: DuckDB's prepared statement describes the columns, so
+	// that Execute can stream the rows.
+	if cols, ok := c.describeByPrepare(ctx, p.text); ok {
+		p.fields = cols
+		c.be.Send(c.rowDescription(p.fields, p.resultFormats))
+		return nil
+	}
+	// Otherwise run it now: the result's own columns are exact. Execute sends the rows.
 	out, err := c.run(ctx, p.text)
 	if err != nil {
 		return err
@@ -670,6 +685,12 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 			out, err = c.copyIn(ctx, p.copy)
 		case p.copy != nil:
 			out, err = c.copyOut(ctx, p.copy)
+		case m.MaxRows == 0 && !p.noData:
+			// All rows at once: stream them as DuckDB produces them.
+			out, err = c.runStream(ctx, p.text, &streamer{c: c, formats: p.resultFormats, cols: p.fields})
+			if err == nil && p.fields == nil && !p.described {
+				p.fields = out.cols // as below: PostgreSQL sends rows without a description
+			}
 		default:
 			out, err = c.run(ctx, p.text)
 		}

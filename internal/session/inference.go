@@ -70,6 +70,18 @@ func (s *Session) Progress() (rows int64, funcs string) {
 	return rows, strings.Join(names, ", ")
 }
 
+// hasRemoteCalls reports whether the running statement calls AI functions.
+func (s *Session) hasRemoteCalls() bool {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	for _, b := range s.running {
+		if b.Remote != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Session) setRunning(b []*functions.Binding) {
 	s.runMu.Lock()
 	s.running = b

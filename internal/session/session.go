@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
 	"github.com/modelsql/modelsql/internal/parser"
@@ -130,6 +131,7 @@ type Session struct {
 	queryID     string // of the running statement
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
+	sink        Sink                 // of the running ExecStream statement
 	// Warnings receives messages about problems that do not fail a statement.
 	Warnings io.Writer
 }
@@ -183,6 +185,11 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 		conn.Close()
 		return nil, err
 	}
+	// Streamed results (ExecStream) stay small in memory.
+	if _, err := conn.ExecContext(ctx, "SET streaming_buffer_size = '"+duckrun.StreamingBufferSize+"'"); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -217,6 +224,32 @@ type Result struct {
 	Types   []string // DuckDB type names, when known
 	Rows    [][]any
 	Message string
+	// Streamed reports that the rows went to ExecStream's sink instead of
+	// Rows; RowCount counts the rows either way.
+	Streamed bool
+	RowCount int64
+}
+
+// Sink receives a statement's rows while DuckDB produces them (ExecStream),
+// so that a large result is never held whole.
+type Sink interface {
+	// Start receives the result's columns and types (no rows) before any
+	// row; false asks for the rows in the returned Result instead (for a
+	// small result such as a DML count).
+	Start(res *Result) (bool, error)
+	// Row receives one row; returning an error ends the statement.
+	Row(vals []any) error
+}
+
+// ExecStream runs one statement like Exec; when the statement is ordinary
+// SQL whose rows sink accepts, the rows go to sink as DuckDB produces them
+// (with back-pressure: DuckDB waits while Row blocks) and the returned
+// Result has Streamed set and no Rows. Statements with AI calls are
+// computed whole first, so that their waiting costs no CPU (see duckrun).
+func (s *Session) ExecStream(ctx context.Context, text string, sink Sink) (*Result, error) {
+	s.sink = sink
+	defer func() { s.sink = nil }()
+	return s.Exec(ctx, text)
 }
 
 // Exec runs one statement.
@@ -360,44 +393,52 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 		return nil, err
 	}
 	defer cleanup()
-	rows, err := s.conn.QueryContext(ctx, q)
+	// duckrun drives the statement so that waiting on AI calls costs no CPU;
+	// rows stream to a sink unless the statement waits on AI calls.
+	query, sink := duckrun.Query, s.sink
+	if sink != nil && !s.hasRemoteCalls() {
+		query = duckrun.QueryStream
+	}
+	var res *Result
+	err = query(ctx, s.conn, q, func(rows duckrun.Rows) error {
+		cols := rows.Columns()
+		// Unnamed inference calls would be named after their rewritten text;
+		// name them as MaxCompute names unnamed expressions.
+		for i, c := range cols {
+			if strings.Contains(c, "__modelsql_") {
+				cols[i] = fmt.Sprintf("_c%d", i)
+			}
+		}
+		res = &Result{Columns: cols, Types: rows.Types()}
+		if len(cols) == 0 {
+			res.Message = "OK"
+		}
+		if sink != nil && len(cols) > 0 {
+			ok, err := sink.Start(res)
+			if err != nil {
+				return err
+			}
+			res.Streamed = ok
+		}
+		for {
+			vals := make([]any, len(cols))
+			if err := rows.Next(vals); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			res.RowCount++
+			if res.Streamed {
+				if err := sink.Row(vals); err != nil {
+					return err
+				}
+				continue
+			}
+			res.Rows = append(res.Rows, vals)
+		}
+	})
 	if err != nil {
 		return nil, s.cleanDuckDBError(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	// Unnamed inference calls would be named after their rewritten text;
-	// name them as MaxCompute names unnamed expressions.
-	for i, c := range cols {
-		if strings.Contains(c, "__modelsql_") {
-			cols[i] = fmt.Sprintf("_c%d", i)
-		}
-	}
-	res := &Result{Columns: cols}
-	if cts, err := rows.ColumnTypes(); err == nil {
-		for _, ct := range cts {
-			res.Types = append(res.Types, ct.DatabaseTypeName())
-		}
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.cleanDuckDBError(err)
-	}
-	if len(cols) == 0 {
-		res.Message = "OK"
 	}
 	return res, nil
 }
