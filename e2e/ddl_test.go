@@ -76,11 +76,11 @@ func TestShowModelsColumnsAndTimes(t *testing.T) {
 		t.Errorf("CreateTime not yyyy-MM-dd HH:mm:ss: %q", f[5])
 	}
 	r = run(t, "", "--data", data, "--format", "csv", "-c", "SHOW VERSIONS FOR MODEL m1")
-	if !strings.HasPrefix(r.stdout, "VersionName,IsDefault,SourceType,ModelType,CreateTime,LastModifiedTime,Comment\nv1,true,IMPORT,BOOSTED_TREE_CLASSIFIER,") {
+	if !strings.HasPrefix(r.stdout, "VersionName,IsDefault,SourceType,ModelType,CreateTime,LastModifiedTime,Comment,Aliases\nv1,true,IMPORT,BOOSTED_TREE_CLASSIFIER,") {
 		t.Errorf("SHOW VERSIONS: %q", r.stdout)
 	}
 	// The model comment is also the first version's comment.
-	if !strings.HasSuffix(strings.TrimSpace(r.stdout), ",iris") {
+	if !strings.HasSuffix(strings.TrimSpace(r.stdout), ",iris,") {
 		t.Errorf("first version comment: %q", r.stdout)
 	}
 }

@@ -168,6 +168,10 @@ func (g *Guard) check(ctx context.Context, s *session.Session, st *sessState, st
 		return g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter)
 	case *parser.SetDefaultVersion:
 		return g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter)
+	case *parser.SetAlias:
+		return g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter)
+	case *parser.UnsetAlias:
+		return g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter)
 	case *parser.DropModel:
 		if err := g.checkModelStmt(ctx, s, sn, u, x.Model, PrivDrop); err != nil {
 			return err

@@ -59,6 +59,8 @@ type Version struct {
 	// Artifact is the SHA-256 of the stored model file (IMPORT), or "".
 	Artifact          string
 	Created, Modified time.Time
+	// Aliases are the alias names pointing at this version, sorted.
+	Aliases []string
 }
 
 // Artifact is a model file to store with a version.
@@ -188,6 +190,11 @@ func (c *Catalog) AddVersion(ctx context.Context, n NewVersion) error {
 		if exists > 0 {
 			return ErrExists
 		}
+		if a, err := aliasDisplay(ctx, tx, k, n.Version); err == nil {
+			return fmt.Errorf("version %s cannot be added: model %s has an alias named %s; a version cannot take an alias's name (UNSET ALIAS it first)", n.Version, n.Ref, a)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		return insertVersion(ctx, tx, k, n.Version, n.Inputs, opts, n.Comment, n.Artifact, time.Now().UTC())
 	})
 	switch {
@@ -199,7 +206,8 @@ func (c *Catalog) AddVersion(ctx context.Context, n NewVersion) error {
 	return err
 }
 
-// DropVersion removes a version that is not the default.
+// DropVersion removes a version that is not the default and has no
+// aliases. version may be an alias (the version it names is meant).
 func (c *Catalog) DropVersion(ctx context.Context, ref Ref, version string, ifExists bool) (dropped bool, err error) {
 	if IsPublicProject(ref.Project) {
 		return false, errPublicReadOnly("alter")
@@ -210,6 +218,19 @@ func (c *Catalog) DropVersion(ctx context.Context, ref Ref, version string, ifEx
 		m, err := getModel(ctx, tx, k)
 		if err != nil {
 			return err
+		}
+		if name, err := resolveName(ctx, tx, k, version); err == nil {
+			v = strings.ToLower(name)
+			version = name
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		aliases, err := aliasesOf(ctx, tx, k, v)
+		if err != nil {
+			return err
+		}
+		if len(aliases) > 0 {
+			return fmt.Errorf("version %s of model %s has aliases %s and cannot be dropped; UNSET ALIAS them (or set them on another version) first", version, ref, strings.Join(aliases, ", "))
 		}
 		var artifact sql.NullString
 		err = tx.QueryRowContext(ctx, `SELECT artifact FROM `+sys+`.main.versions WHERE project=? AND schema_name=? AND model=? AND name=?`,
@@ -252,10 +273,10 @@ func (c *Catalog) SetDefaultVersion(ctx context.Context, ref Ref, version string
 		if _, err := getModel(ctx, tx, k); err != nil {
 			return err
 		}
-		var display string
-		err := tx.QueryRowContext(ctx, `SELECT display_name FROM `+sys+`.main.versions WHERE project=? AND schema_name=? AND model=? AND name=?`,
-			k.Project, k.Schema, k.Name, strings.ToLower(version)).Scan(&display)
-		if errors.Is(err, sql.ErrNoRows) {
+		// An alias is resolved now: the default names the version, and
+		// does not follow the alias when it moves later.
+		display, err := resolveName(ctx, tx, k, version)
+		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("version %s of model %s does not exist; DEFAULT_VERSION must name an existing version", version, ref)
 		}
 		if err != nil {
@@ -296,6 +317,9 @@ func (c *Catalog) DropModel(ctx context.Context, ref Ref, ifExists bool) (droppe
 			arts = append(arts, a)
 		}
 		rows.Close()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.model_aliases WHERE project=? AND schema_name=? AND model=?`, k.Project, k.Schema, k.Name); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+sys+`.main.versions WHERE project=? AND schema_name=? AND model=?`, k.Project, k.Schema, k.Name); err != nil {
 			return err
 		}
@@ -369,10 +393,21 @@ func (c *Catalog) GetModel(ctx context.Context, ref Ref) (*Model, []*Version, er
 		}
 		vs = append(vs, v)
 	}
-	return m, vs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	aliases, err := modelAliases(ctx, c.db, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range vs {
+		v.Aliases = aliases[strings.ToLower(v.Name)]
+	}
+	return m, vs, nil
 }
 
-// GetVersion returns a model and one version; version "" means the default.
+// GetVersion returns a model and one version; version "" means the
+// default, and an alias means the version it names now.
 func (c *Catalog) GetVersion(ctx context.Context, ref Ref, version string) (*Model, *Version, error) {
 	m, vs, err := c.GetModel(ctx, ref)
 	if err != nil {
@@ -384,6 +419,13 @@ func (c *Catalog) GetVersion(ctx context.Context, ref Ref, version string) (*Mod
 	for _, v := range vs {
 		if strings.EqualFold(v.Name, version) {
 			return m, v, nil
+		}
+	}
+	for _, v := range vs {
+		for _, a := range v.Aliases {
+			if strings.EqualFold(a, version) {
+				return m, v, nil
+			}
 		}
 	}
 	return nil, nil, fmt.Errorf("version %s of model %s does not exist", version, ref)

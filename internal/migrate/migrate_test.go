@@ -62,6 +62,9 @@ func recorded(t *testing.T, db *sql.DB) []string {
 
 var layout1 = []string{"ai_errors", "artifacts", "grants", "models", "role_members", "roles", "table_owners", "users", "versions"}
 
+// layout2 adds version aliases.
+var layout2 = append(append([]string{}, layout1...), "model_aliases")
+
 func TestApplyFreshThenReopen(t *testing.T) {
 	ctx := context.Background()
 	db := openCatalog(t)
@@ -73,7 +76,7 @@ func TestApplyFreshThenReopen(t *testing.T) {
 		t.Fatalf("fresh: %+v", res)
 	}
 	got := tables(t, db)
-	for _, want := range append(layout1, Table) {
+	for _, want := range append(layout2, Table) {
 		if !strings.Contains(" "+strings.Join(got, " ")+" ", " "+want+" ") {
 			t.Errorf("table %s missing: %v", want, got)
 		}
@@ -198,5 +201,35 @@ func TestMigrationListIsOrdered(t *testing.T) {
 		if err := check(bad); err == nil {
 			t.Errorf("check accepted %+v", bad)
 		}
+	}
+}
+
+// A directory at format version 1 (with a model in it) gains the alias
+// table and keeps its rows.
+func TestApplyV1ToV2Aliases(t *testing.T) {
+	ctx := context.Background()
+	db := openCatalog(t)
+	if _, err := apply(ctx, db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(tables(t, db), " "), "model_aliases") {
+		t.Fatal("version 1 already has model_aliases")
+	}
+	if _, err := db.Exec(`INSERT INTO ` + sys + `models VALUES ('p','s','m','M','o','IMPORT','T','v1','',now(),now())`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Apply(ctx, db)
+	if err != nil || res.From != 1 || res.To != Latest() {
+		t.Fatalf("1 → latest: %+v %v", res, err)
+	}
+	if _, err := db.Exec(`INSERT INTO ` + sys + `model_aliases VALUES ('p','s','m','champion','Champion','v1',now(),now())`); err != nil {
+		t.Fatalf("alias row: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO ` + sys + `model_aliases VALUES ('p','s','m','champion','CHAMPION','v2',now(),now())`); err == nil {
+		t.Fatal("two aliases of one name in one model")
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM ` + sys + `models`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("models after migration: %d %v", n, err)
 	}
 }

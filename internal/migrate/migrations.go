@@ -48,5 +48,17 @@ var migrations = []Migration{
 				query_id VARCHAR, time TIMESTAMP, model VARCHAR, version VARCHAR, function VARCHAR,
 				input_hash VARCHAR, error_class VARCHAR, http_status INTEGER, attempts INTEGER, message VARCHAR)`,
 		},
+	}, {
+		Version: 2,
+		Name:    "version aliases",
+		Statements: []string{
+			// Alias name (lower-case key, display spelling) -> version (the
+			// lower-case key of versions.name). Package catalog.
+			`CREATE TABLE ` + sys + `model_aliases (
+				project VARCHAR NOT NULL, schema_name VARCHAR NOT NULL, model VARCHAR NOT NULL,
+				name VARCHAR NOT NULL, display_name VARCHAR NOT NULL, version VARCHAR NOT NULL,
+				create_time TIMESTAMP NOT NULL, modify_time TIMESTAMP NOT NULL,
+				PRIMARY KEY (project, schema_name, model, name))`,
+		},
 	},
 }

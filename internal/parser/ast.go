@@ -67,6 +67,22 @@ type SetDefaultVersion struct {
 	Version string
 }
 
+// SetAlias is ALTER MODEL name VERSION v SET ALIAS a: alias a names
+// version v (v may itself be an alias; it is resolved when the statement runs).
+type SetAlias struct {
+	Model    Name
+	Version  string
+	Alias    string
+	AliasPos Pos
+}
+
+// UnsetAlias is ALTER MODEL name UNSET ALIAS [IF EXISTS] a.
+type UnsetAlias struct {
+	Model    Name
+	IfExists bool
+	Alias    string
+}
+
 // DropModel is DROP MODEL [IF EXISTS] name.
 type DropModel struct {
 	IfExists bool
@@ -163,6 +179,8 @@ func (*CreateModel) stmt()       {}
 func (*AddVersion) stmt()        {}
 func (*DropVersion) stmt()       {}
 func (*SetDefaultVersion) stmt() {}
+func (*SetAlias) stmt()          {}
+func (*UnsetAlias) stmt()        {}
 func (*DropModel) stmt()         {}
 func (*ShowModels) stmt()        {}
 func (*ShowVersions) stmt()      {}

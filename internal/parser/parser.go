@@ -415,6 +415,22 @@ func (p *parser) alterModel() Statement {
 		s.Version, _ = p.version()
 		p.end("")
 		return s
+	case isKw(t, "VERSION"):
+		p.next()
+		s := &SetAlias{Model: m}
+		s.Version, _ = p.version()
+		p.expectKw("SET", "SET ALIAS")
+		p.expectKw("ALIAS", "")
+		s.Alias, s.AliasPos = p.version()
+		p.end("")
+		return s
+	case isKw(t, "UNSET"):
+		p.next()
+		p.expectKw("ALIAS", "")
+		s := &UnsetAlias{Model: m, IfExists: p.ifExists()}
+		s.Alias, _ = p.version()
+		p.end("")
+		return s
 	case isKw(t, "SET"):
 		p.next()
 		p.expectKw("DEFAULT_VERSION", "")
@@ -424,7 +440,7 @@ func (p *parser) alterModel() Statement {
 		p.end("")
 		return s
 	}
-	p.fail(t, "ADD VERSION, DROP VERSION or SET DEFAULT_VERSION")
+	p.fail(t, "ADD VERSION, DROP VERSION, SET DEFAULT_VERSION, VERSION ... SET ALIAS or UNSET ALIAS")
 	return nil
 }
 

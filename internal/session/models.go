@@ -226,9 +226,9 @@ func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*R
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Columns: []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment"}}
+	res := &Result{Columns: []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment", "Aliases"}}
 	for _, v := range vs {
-		res.Rows = append(res.Rows, []any{v.Name, strings.EqualFold(v.Name, m.DefaultVersion), m.SourceType, m.ModelType, fmtTime(v.Created), fmtTime(v.Modified), v.Comment})
+		res.Rows = append(res.Rows, []any{v.Name, strings.EqualFold(v.Name, m.DefaultVersion), m.SourceType, m.ModelType, fmtTime(v.Created), fmtTime(v.Modified), v.Comment, strings.Join(v.Aliases, ",")})
 	}
 	return res, nil
 }
@@ -253,10 +253,21 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 		add("Model", "CreateTime", fmtTime(m.Created))
 		add("Model", "LastModifiedTime", fmtTime(m.Modified))
 		add("Model", "Comment", m.Comment)
+		// Only aliased models get the row, so that DESC of other models
+		// reads as before aliases existed.
+		var aliases []string
+		for _, v := range vs {
+			for _, a := range v.Aliases {
+				aliases = append(aliases, a+"="+v.Name)
+			}
+		}
+		if len(aliases) > 0 {
+			add("Model", "Aliases", strings.Join(aliases, ","))
+		}
 	}
 	found := false
 	for _, v := range vs {
-		if st.Version != "" && !strings.EqualFold(v.Name, st.Version) {
+		if st.Version != "" && !strings.EqualFold(v.Name, st.Version) && !hasAlias(v.Aliases, st.Version) {
 			continue
 		}
 		found = true
@@ -266,6 +277,9 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 		add(sec, "CreateTime", fmtTime(v.Created))
 		add(sec, "LastModifiedTime", fmtTime(v.Modified))
 		add(sec, "Comment", v.Comment)
+		if len(v.Aliases) > 0 {
+			add(sec, "Aliases", strings.Join(v.Aliases, ","))
+		}
 		for i, c := range v.Inputs {
 			add(sec, fmt.Sprintf("Input[%d]", i+1), c.Name+" "+c.Type)
 		}
@@ -316,4 +330,14 @@ func (s *Session) checkModel(ctx context.Context, m *catalog.Model, priv string)
 		return nil
 	}
 	return s.guard.CheckModel(ctx, s, m, priv)
+}
+
+// hasAlias reports whether name is one of aliases (case-insensitively).
+func hasAlias(aliases []string, name string) bool {
+	for _, a := range aliases {
+		if strings.EqualFold(a, name) {
+			return true
+		}
+	}
+	return false
 }

@@ -306,6 +306,10 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 			return nil, err
 		}
 		return ok(), nil
+	case *parser.SetAlias:
+		return s.setAlias(ctx, st)
+	case *parser.UnsetAlias:
+		return s.unsetAlias(ctx, st)
 	case *parser.DropModel:
 		ref, err := s.resolveModel(ctx, st.Model)
 		if err != nil {
