@@ -144,3 +144,32 @@ func TestNearestAndLike(t *testing.T) {
 		}
 	}
 }
+
+// The options that freeze how an LLM is called are checked at CREATE and
+// ADD VERSION, for REMOTE versions only.
+func TestResolveFrozenCallOptions(t *testing.T) {
+	remote := []OptionEntry{{"MODEL_SOURCE_TYPE", "REMOTE"}, {"MODEL_TYPE", "LLM"}, {"TASKS", "text-generation"},
+		{"PAI_EAS_MODEL_NAME", "m"}, {"PAI_EAS_SERVICE_NAME", "s"}, {"ENDPOINT", "https://h"}, {"APIKEY", "k"}, {"PAI_EAS_SYNC_MODE", "true"}}
+	imp := []OptionEntry{{"MODEL_SOURCE_TYPE", "IMPORT"}, {"MODEL_TYPE", "BOOSTED_TREE_REGRESSOR"}, {"LOCATION", "file:///m.json"}}
+	for _, c := range []struct {
+		base   []OptionEntry
+		extra  OptionEntry
+		errSub string
+	}{
+		{remote, OptionEntry{"system_prompt", "Be brief."}, ""},
+		{remote, OptionEntry{"PROMPT_TEMPLATE", "Translate: {input}"}, ""},
+		{remote, OptionEntry{"MODEL_PARAMETERS", `{"temperature": 0}`}, ""},
+		{remote, OptionEntry{"PROMPT_TEMPLATE", "no placeholder"}, "must contain {input}"},
+		{remote, OptionEntry{"MODEL_PARAMETERS", `{"temperature": "hot"}`}, `"temperature" must be a number`},
+		{remote, OptionEntry{"MODEL_PARAMETERS", `not json`}, "must be a JSON object"},
+		{remote, OptionEntry{"SYSTEM_PROMPT", ""}, "SYSTEM_PROMPT is empty"},
+		{remote, OptionEntry{"PROMPT_TEMPLATES", "x {input}"}, "did you mean PROMPT_TEMPLATE"},
+		{imp, OptionEntry{"SYSTEM_PROMPT", "x"}, "unknown option SYSTEM_PROMPT"},
+	} {
+		opts := append(append([]OptionEntry{}, c.base...), c.extra)
+		_, err := ResolveOptions(opts, nil, true)
+		if (c.errSub == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.errSub)) {
+			t.Errorf("%s=%q: %v, want %q", c.extra.Key, c.extra.Value, err, c.errSub)
+		}
+	}
+}

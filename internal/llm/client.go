@@ -134,6 +134,8 @@ func (c *Client) Stats() Stats { return c.lim.stats() }
 // ChatRequest is one chat completion: a user prompt, optionally with media
 // (MLLM), plus model parameters copied into the body.
 type ChatRequest struct {
+	// System, when set, is sent as a system message before the prompt.
+	System string
 	Prompt string
 	Media  *Media
 	Params Params
@@ -162,9 +164,13 @@ func (c *Client) ChatBody(req ChatRequest) ([]byte, error) {
 		}
 		content = parts
 	}
-	return req.Params.body(map[string]any{
+	msgs := []any{map[string]any{"role": "user", "content": content}}
+	if req.System != "" {
+		msgs = append([]any{map[string]any{"role": "system", "content": req.System}}, msgs...)
+	}
+	return req.Params.Over(c.ep.Params).body(map[string]any{
 		"model":    c.ep.ServedModel,
-		"messages": []any{map[string]any{"role": "user", "content": content}},
+		"messages": msgs,
 		"stream":   false,
 	})
 }
@@ -268,6 +274,7 @@ type EmbedResult struct {
 
 // EmbeddingsBody returns the exact JSON body Embeddings sends for req.
 func (c *Client) EmbeddingsBody(req EmbedRequest) ([]byte, error) {
+	req.Params = req.Params.Over(c.ep.Params)
 	fixed := map[string]any{"model": c.ep.ServedModel}
 	if req.Media != nil {
 		part, err := req.Media.contentPart(c.ep.AudioURLPart)
@@ -354,7 +361,7 @@ func (c *Client) embeddings(ctx context.Context, op string, req EmbedRequest) (E
 		return res, err
 	}
 	c.lim.promptTokens.Add(int64(res.PromptTokens))
-	if dim, ok := req.Params.Dimensions(); ok {
+	if dim, ok := req.Params.Over(c.ep.Params).Dimensions(); ok {
 		for _, v := range res.Vectors {
 			if len(v) != dim {
 				c.lim.failures.Add(1)

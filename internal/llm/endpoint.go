@@ -68,8 +68,8 @@ const (
 // ExtensionOptionKeys returns modelsql's own option keys for REMOTE models,
 // upper-case, so the catalog can accept them next to the MaxCompute ones.
 func ExtensionOptionKeys() []string {
-	return []string{OptAPIFlavor, OptAuthScheme, OptMaxAttempts, OptMaxConcurrency,
-		OptRetryBaseDelay, OptRetryMaxDelay, OptAudioURLPart, OptEmbeddingBatchSize}
+	return append([]string{OptAPIFlavor, OptAuthScheme, OptMaxAttempts, OptMaxConcurrency,
+		OptRetryBaseDelay, OptRetryMaxDelay, OptAudioURLPart, OptEmbeddingBatchSize}, frozenOptionKeys...)
 }
 
 // OptionKeys returns every option key EndpointFromOptions reads (MaxCompute
@@ -126,6 +126,12 @@ type Endpoint struct {
 	AudioURLPart   string // "input_audio" or "audio_url"
 	// EmbeddingBatchSize is the most inputs sent in one embeddings request.
 	EmbeddingBatchSize int
+
+	// How the version calls the model (frozen.go): SYSTEM_PROMPT,
+	// PROMPT_TEMPLATE and MODEL_PARAMETERS.
+	SystemPrompt   string
+	PromptTemplate string
+	Params         Params
 }
 
 // ChatURL is the URL of the chat completions route.
@@ -258,6 +264,10 @@ func EndpointFromOptions(opts map[string]string) (Endpoint, error) {
 		default:
 			return Endpoint{}, fmt.Errorf("%s must be 'input_audio' or 'audio_url', got %q", OptAudioURLPart, v)
 		}
+	}
+
+	if err := parseFrozen(o, &e); err != nil {
+		return Endpoint{}, err
 	}
 
 	raw := get(OptEndpoint)
