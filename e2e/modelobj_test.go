@@ -70,3 +70,83 @@ func TestFrozenVersionRequests(t *testing.T) {
 		t.Errorf("DESC: %s", d)
 	}
 }
+
+// OUTPUT_SCHEMA sends response_format json_schema and returns typed values;
+// a malformed answer is asked again once, then is a schema_violation.
+func TestOutputSchemaTypedResults(t *testing.T) {
+	llm := fakellm.NewServer(fakellm.Options{})
+	hs := httptest.NewServer(llm)
+	defer hs.Close()
+	data := t.TempDir()
+	sql(t, data,
+		"CREATE MODEL g WITH VERSION v1 OPTIONS("+remoteVersion(hs.URL, "")+")",
+		"ALTER MODEL g ADD VERSION product OPTIONS("+remoteVersion(hs.URL, `OUTPUT_SCHEMA='STRUCT(name VARCHAR, price DOUBLE, tags VARCHAR[])'`)+")",
+		"ALTER MODEL g ADD VERSION count OPTIONS("+remoteVersion(hs.URL, `OUTPUT_SCHEMA='INTEGER'`)+")",
+		"ALTER MODEL g ADD VERSION flags OPTIONS("+remoteVersion(hs.URL, `OUTPUT_SCHEMA='BOOLEAN[]', API_FLAVOR='openai'`)+")")
+	r := run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT typeof(p) AS t, p.name AS name, p.price AS price, p.tags[2] AS tag2 FROM (SELECT AI_GENERATE(g, product, 'red shoe') AS p)`)
+	if r.code != 0 || r.stdout != "t,name,price,tag2\n\"STRUCT(\"\"name\"\" VARCHAR, price DOUBLE, tags VARCHAR[])\",echo: red shoe,2.5,echo: red shoe again\n" {
+		t.Errorf("STRUCT output: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	req, _ := llm.LastRequest()
+	var body struct {
+		ResponseFormat struct {
+			Type       string
+			JSONSchema struct {
+				Name   string
+				Strict bool
+				Schema json.RawMessage
+			} `json:"json_schema"`
+		} `json:"response_format"`
+	}
+	json.Unmarshal(req.Body, &body)
+	if body.ResponseFormat.Type != "json_schema" || !body.ResponseFormat.JSONSchema.Strict ||
+		string(body.ResponseFormat.JSONSchema.Schema) != `{"type":"object","properties":{"name":{"type":"string"},"price":{"type":"number"},"tags":{"type":"array","items":{"type":"string"}}},"required":["name","price","tags"],"additionalProperties":false}` {
+		t.Errorf("response_format: %s", req.Body)
+	}
+	r = run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT typeof(AI_GENERATE(g, count, 'one two three')) AS t, AI_GENERATE(g, count, 'one two three') + 1 AS n, AI_GENERATE(g, flags, 'a b') AS f`)
+	if r.code != 0 || r.stdout != "t,n,f\nINTEGER,4,\"[true,false]\"\n" {
+		t.Errorf("scalar and list output: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	// A per-call output type for a version without one.
+	r = run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT typeof(x) AS t, x AS v FROM (SELECT AI_GENERATE(g, v1, 'a b c d', '{"output_schema": "BIGINT", "temperature": 0}') AS x)`)
+	if r.code != 0 || r.stdout != "t,v\nBIGINT,4\n" {
+		t.Errorf("per-call output_schema: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if req, _ := llm.LastRequest(); strings.Contains(string(req.Body), "output_schema") || !strings.Contains(string(req.Body), `"temperature":0`) {
+		t.Errorf("per-call output_schema was sent to the server: %s", req.Body)
+	}
+	// Malformed once: asked again with the error, then answered.
+	llm.Reset()
+	r = run(t, "", "--data", data, "--format", "csv", "-c", `SELECT AI_GENERATE(g, count, 'x y [[fake:schema-miss]]') AS n`)
+	if r.code != 0 || r.stdout != "n\n3\n" {
+		t.Errorf("one malformed answer: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if reqs := llm.Requests(); len(reqs) != 2 || !strings.Contains(string(reqs[1].Body), `"role":"assistant"`) || !strings.Contains(string(reqs[1].Body), "does not match the required JSON schema") {
+		t.Errorf("correction round: %d requests", len(reqs))
+	}
+	// Malformed twice: schema_violation; NULL and recorded under on_error='null'.
+	r = run(t, "", "--data", data, "-c", `SELECT AI_GENERATE(g, count, 'x [[fake:schema-miss=always]]')`)
+	if r.code == 0 || !strings.Contains(r.stderr, "schema_violation") || !strings.Contains(r.stderr, "output type INTEGER") {
+		t.Errorf("two malformed answers: %d %s", r.code, r.stderr)
+	}
+	r = run(t, "", "--data", data, "--format", "csv", "-c", "SET modelsql.ai.on_error = 'null'",
+		"-c", `SELECT AI_GENERATE(g, count, 'x [[fake:schema-miss=always]]') IS NULL AS isnull`,
+		"-c", `SELECT error_class, attempts FROM __modelsql.main.ai_errors`)
+	if r.code != 0 || !strings.Contains(r.stdout, "isnull\ntrue\n") || !strings.Contains(r.stdout, "schema_violation,2") {
+		t.Errorf("on_error null: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	// Checked at ADD VERSION and at planning.
+	for _, c := range []struct{ stmt, want string }{
+		{"ALTER MODEL g ADD VERSION bad OPTIONS(" + remoteVersion(hs.URL, `OUTPUT_SCHEMA='MAP(VARCHAR, INT)'`) + ")", "OUTPUT_SCHEMA: output type"},
+		{"ALTER MODEL g ADD VERSION bad OPTIONS(" + remoteVersion(hs.URL, `MODEL_PARAMETERS='{"output_schema": "INT"}'`) + ")", "give the output type as the option OUTPUT_SCHEMA"},
+		{`SELECT AI_GENERATE(g, v1, 'x', '{"output_schema": "STRUCT(a"}')`, "output_schema: output type"},
+		{`SELECT AI_SUMMARIZE(g, v1, 'x', '{"output_schema": "INT"}')`, "taken by AI_GENERATE only"},
+	} {
+		if r := run(t, "", "--data", data, "-c", c.stmt); r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: %d %s", c.stmt, r.code, r.stderr)
+		}
+	}
+}

@@ -32,6 +32,8 @@ import (
 //	[[fake:latency=200ms]]          extra latency (Go duration)
 //	[[fake:answer=TEXT]]            reply TEXT as the chat content (rest of the marker)
 //	[[fake:dims=3]]                 embeddings of 3 dimensions whatever was asked
+//	[[fake:schema-miss]]            with response_format: malformed JSON in the first round (no assistant message yet)
+//	[[fake:schema-miss=always]]     … in every round
 type directive struct {
 	kind       string // status hang malformed reset empty echo-auth latency answer dims invalid
 	status     int
@@ -95,6 +97,8 @@ func parseDirective(spec string) directive {
 			return directive{kind: "invalid", value: spec}
 		}
 		d.kind, d.status = "status", n
+	case head == "schema-miss", head == "schema-miss=always":
+		d.kind, d.value = "schema-miss", strings.TrimPrefix(strings.TrimPrefix(head, "schema-miss"), "=")
 	case head == "hang", head == "malformed", head == "reset", head == "empty", head == "echo-auth":
 		d.kind = head
 	default:
@@ -134,6 +138,8 @@ func chatAnswer(req apiRequest, in inputs, ov answerOverride) map[string]any {
 	switch {
 	case ov.set:
 		content = ov.content
+	case req.ResponseFormat != nil && len(req.ResponseFormat.JSONSchema.Schema) > 0:
+		content = SchemaAnswer(req.ResponseFormat.JSONSchema.Schema, in.firstPrompt)
 	case p.Task == llm.TaskClassify:
 		content = jsonObj("label", Classify(p.Input, p.Labels))
 	case p.Task == llm.TaskSentiment:

@@ -368,6 +368,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ans.content, ans.set = d.value, true
 		case "dims":
 			ans.dims = d.n
+		case "schema-miss":
+			if req.ResponseFormat != nil && (d.value == "always" || !req.hasAssistant()) {
+				ans.content, ans.set = `Sure! {"oops": `, true
+			}
 		case "":
 		default:
 			if fault == nil {
@@ -512,6 +516,24 @@ type apiRequest struct {
 	Input      json.RawMessage `json:"input"`
 	Dimensions *int            `json:"dimensions"`
 	MaxTokens  *int            `json:"max_tokens"`
+	// ResponseFormat json_schema: the answer is JSON of that schema (SchemaAnswer).
+	ResponseFormat *struct {
+		Type       string `json:"type"`
+		JSONSchema struct {
+			Schema json.RawMessage `json:"schema"`
+		} `json:"json_schema"`
+	} `json:"response_format"`
+}
+
+// hasAssistant reports whether the conversation already has an answer (a
+// correction round).
+func (q apiRequest) hasAssistant() bool {
+	for _, m := range q.Messages {
+		if m.Role == "assistant" {
+			return true
+		}
+	}
+	return false
 }
 
 type message struct {
@@ -539,6 +561,7 @@ type partURL struct {
 type inputs struct {
 	texts       []string // every text, for directives
 	prompt      string   // chat: text of the last user message
+	firstPrompt string   // chat: text of the first user message (the question of a correction round)
 	media       []string // chat: descriptors of its media parts
 	embedInputs []string // embeddings: one string per vector
 }
@@ -556,6 +579,9 @@ func (q apiRequest) inputs(rt route) inputs {
 		in.texts = append(in.texts, text)
 		if i == lastUser {
 			in.prompt, in.media = text, media
+		}
+		if m.Role == "user" && in.firstPrompt == "" {
+			in.firstPrompt = text
 		}
 	}
 	if rt == routeEmbeddings {

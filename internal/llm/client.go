@@ -139,6 +139,10 @@ type ChatRequest struct {
 	Prompt string
 	Media  *Media
 	Params Params
+	// Followup messages come after the prompt (a correction round).
+	Followup []Message
+	// ResponseFormat, when set, is sent as response_format.
+	ResponseFormat any
 }
 
 // ChatResult is the answer of a chat completion.
@@ -168,11 +172,18 @@ func (c *Client) ChatBody(req ChatRequest) ([]byte, error) {
 	if req.System != "" {
 		msgs = append([]any{map[string]any{"role": "system", "content": req.System}}, msgs...)
 	}
-	return req.Params.Over(c.ep.Params).body(map[string]any{
+	for _, m := range req.Followup {
+		msgs = append(msgs, m)
+	}
+	fixed := map[string]any{
 		"model":    c.ep.ServedModel,
 		"messages": msgs,
 		"stream":   false,
-	})
+	}
+	if req.ResponseFormat != nil {
+		fixed["response_format"] = req.ResponseFormat
+	}
+	return req.Params.Over(c.ep.Params).body(fixed)
 }
 
 // Chat sends a chat completion and returns the first choice.

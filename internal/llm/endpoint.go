@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/modelsql/modelsql/internal/outputschema"
 )
 
 // MaxCompute option keys of a REMOTE model version that the client reads.
@@ -132,6 +134,8 @@ type Endpoint struct {
 	SystemPrompt   string
 	PromptTemplate string
 	Params         Params
+	// Output is OUTPUT_SCHEMA: AI_GENERATE's typed output (structured.go).
+	Output *outputschema.Type
 }
 
 // ChatURL is the URL of the chat completions route.

@@ -3,6 +3,8 @@ package llm
 import (
 	"fmt"
 	"strings"
+
+	"github.com/modelsql/modelsql/internal/outputschema"
 )
 
 // Options of a REMOTE version that freeze how the model is called, so that
@@ -27,7 +29,7 @@ const PromptPlaceholder = "{input}"
 const maxFrozenText = 64 << 10
 
 // frozenOptionKeys are the keys above, for ExtensionOptionKeys.
-var frozenOptionKeys = []string{OptSystemPrompt, OptPromptTemplate, OptModelParameters}
+var frozenOptionKeys = []string{OptSystemPrompt, OptPromptTemplate, OptModelParameters, OptOutputSchema}
 
 // parseFrozen reads the frozen-call options into e.
 func parseFrozen(o map[string]string, e *Endpoint) error {
@@ -48,8 +50,18 @@ func parseFrozen(o map[string]string, e *Endpoint) error {
 		}
 		e.PromptTemplate = t
 	}
+	if v, ok := o[OptOutputSchema]; ok {
+		t, err := outputschema.Parse(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", OptOutputSchema, err)
+		}
+		e.Output = t
+	}
 	if v, ok := o[OptModelParameters]; ok {
 		p, err := ParseParams(v)
+		if err == nil && p[ParamOutputSchema] != nil {
+			return fmt.Errorf("%s: give the output type as the option %s", OptModelParameters, OptOutputSchema)
+		}
 		if err != nil {
 			msg := err.Error()
 			if le, ok := AsError(err); ok {

@@ -55,6 +55,10 @@ func (p Params) Validate() error {
 			return bad("%q is set by modelsql and cannot be given", k)
 		}
 		switch k {
+		case ParamOutputSchema:
+			if _, err := ParamsOutputSchema(Params{k: v}); err != nil {
+				return err
+			}
 		case "max_tokens", "max_completion_tokens", "dimensions", "n", "top_k", "seed":
 			var n int64
 			if json.Unmarshal(v, &n) != nil || (k != "seed" && n < 1) {
@@ -124,7 +128,7 @@ func (p Params) String() string {
 func (p Params) body(fixed map[string]any) ([]byte, error) {
 	m := make(map[string]json.RawMessage, len(p)+len(fixed))
 	for k, v := range p {
-		if !reservedParams[k] {
+		if !reservedParams[k] && k != ParamOutputSchema {
 			m[k] = v
 		}
 	}

@@ -56,13 +56,13 @@ func validateLabels(labels []string, lo, hi int) error {
 // Generate is AI_GENERATE on an LLM: the prompt as the user message; the
 // answer is returned as the server sent it.
 func (c *Client) Generate(ctx context.Context, prompt string, params Params) (string, error) {
-	r, err := c.chat(ctx, "generate", ChatRequest{System: c.ep.SystemPrompt, Prompt: c.ep.ApplyTemplate(prompt), Params: params})
+	r, err := c.GenerateInfo(ctx, nil, prompt, params)
 	return r.Content, err
 }
 
 // GenerateMedia is AI_GENERATE on an MLLM: media (URL or bytes) plus prompt.
 func (c *Client) GenerateMedia(ctx context.Context, media Media, prompt string, params Params) (string, error) {
-	r, err := c.chat(ctx, "generate", ChatRequest{System: c.ep.SystemPrompt, Prompt: c.ep.ApplyTemplate(prompt), Media: &media, Params: params})
+	r, err := c.GenerateInfo(ctx, &media, prompt, params)
 	return r.Content, err
 }
 

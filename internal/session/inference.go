@@ -35,12 +35,13 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		h := s.w.Functions.Bind(b)
 		handles = append(handles, h)
 		bindings = append(bindings, b)
-		c.StandIn = functions.StandIn(b)
+		c.StandIn = outputStandIn(b, functions.StandIn(b))
 		args := functions.CallArgs{Values: c.Args, Shapes: c.ArgShapes, Opaque: c.ArgHasCall}
 		if c.Func == "ML_PREDICT" {
 			return functions.PredictCall(b, h, args), nil
 		}
-		return functions.RemoteCallSQL(b, h, args)
+		call, err := functions.RemoteCallSQL(b, h, args)
+		return outputSQL(b, call), err
 	})
 	if err == nil && len(bindings) > 0 && definesStoredQuery(text) {
 		err = fmt.Errorf("inference calls cannot be stored in a view or macro (their model version is bound when a statement is planned); store the results with CREATE TABLE ... AS SELECT instead")
@@ -126,6 +127,9 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 		return b, nil
 	}
 	if err := s.bindRemote(ctx, b); err != nil {
+		return nil, err
+	}
+	if err := planOutput(b, c); err != nil {
 		return nil, err
 	}
 	return b, nil
