@@ -109,6 +109,11 @@ func TestOutputSchemaTypedResults(t *testing.T) {
 	if r.code != 0 || r.stdout != "t,n,f\nINTEGER,4,\"[true,false]\"\n" {
 		t.Errorf("scalar and list output: %d %q %s", r.code, r.stdout, r.stderr)
 	}
+	// Nested: an outer call sees the typed result.
+	r = run(t, "", "--data", data, "--format", "csv", "-c", `SELECT AI_GENERATE(g, v1, AI_GENERATE(g, product, 'red shoe').name) AS a`)
+	if r.code != 0 || r.stdout != "a\necho: echo: red shoe\n" {
+		t.Errorf("nested typed call: %d %q %s", r.code, r.stdout, r.stderr)
+	}
 	// A per-call output type for a version without one.
 	r = run(t, "", "--data", data, "--format", "csv", "-c",
 		`SELECT typeof(x) AS t, x AS v FROM (SELECT AI_GENERATE(g, v1, 'a b c d', '{"output_schema": "BIGINT", "temperature": 0}') AS x)`)
