@@ -155,3 +155,63 @@ func TestOutputSchemaTypedResults(t *testing.T) {
 		}
 	}
 }
+
+// A rate-limited primary falls back, once, to FALLBACK (an alias here); the
+// failure table says who answered; a loop of fallbacks is refused.
+func TestFallback(t *testing.T) {
+	limited := fakellm.NewServer(fakellm.Options{Fault: "429"})
+	hsA := httptest.NewServer(limited)
+	defer hsA.Close()
+	good := fakellm.NewServer(fakellm.Options{})
+	hsB := httptest.NewServer(good)
+	defer hsB.Close()
+	data := t.TempDir()
+	sql(t, data,
+		"CREATE MODEL backup WITH VERSION v1 OPTIONS("+remoteVersion(hsB.URL, "")+")",
+		"ALTER MODEL backup VERSION v1 SET ALIAS champion",
+		"CREATE MODEL p WITH VERSION v1 OPTIONS("+remoteVersion(hsA.URL, `MAX_ATTEMPTS='2', FALLBACK='backup.champion'`)+")",
+		"CREATE MODEL q WITH VERSION v1 OPTIONS("+remoteVersion(hsB.URL, `FALLBACK='backup.v1'`)+")")
+	r := run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT AI_GENERATE(p, v1, 'hello') AS a, AI_CLASSIFY(p, v1, 'today in sports', ARRAY('tech', 'sports')) AS c`)
+	if r.code != 0 || r.stdout != "a,c\necho: hello,sports\n" {
+		t.Fatalf("fallback answers: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(limited.Requests()); n != 4 {
+		t.Errorf("primary got %d requests, want 2 attempts for each of 2 rows", n)
+	}
+	if n := len(good.Requests()); n != 2 {
+		t.Errorf("fallback got %d requests, want 2 (once per row)", n)
+	}
+	r = run(t, "", "--data", data, "--format", "csv", "-c", `SELECT model, version, function, error_class, attempts, message FROM __modelsql.main.ai_errors ORDER BY function`)
+	if r.code != 0 || strings.Count(r.stdout, "answered by fallback model default.default.backup version v1 after") != 2 ||
+		!strings.Contains(r.stdout, "default.default.p,v1,AI_CLASSIFY,rate_limited,2,") {
+		t.Errorf("failure records: %q %s", r.stdout, r.stderr)
+	}
+	// Not for a non-retryable error.
+	good.Reset()
+	if r := run(t, "", "--data", data, "-c", `SELECT AI_GENERATE(q, v1, 'bad [[fake:400]]')`); r.code == 0 || !strings.Contains(r.stderr, "client_error") {
+		t.Errorf("400: %d %s", r.code, r.stderr)
+	}
+	if n := len(good.Requests()); n != 1 {
+		t.Errorf("a 400 went to the fallback: %d requests", n)
+	}
+	// When the fallback fails too, the error names both.
+	sql(t, data, "ALTER MODEL backup ADD VERSION down OPTIONS("+remoteVersion(hsA.URL, `MAX_ATTEMPTS='1'`)+")",
+		"ALTER MODEL backup VERSION down SET ALIAS champion")
+	if r := run(t, "", "--data", data, "-c", `SELECT AI_GENERATE(p, v1, 'hello')`); r.code == 0 || !strings.Contains(r.stderr, "after model default.default.p version v1 failed: rate_limited") {
+		t.Errorf("both fail: %d %s", r.code, r.stderr)
+	}
+	// Loops are refused when they would form; other rules at CREATE/ADD VERSION.
+	sql(t, data, "ALTER MODEL backup ADD VERSION v2 OPTIONS("+remoteVersion(hsB.URL, `FALLBACK='p.v1'`)+")")
+	for _, c := range []struct{ stmt, want string }{
+		{"ALTER MODEL backup VERSION v2 SET ALIAS champion", "FALLBACK would loop: default.default.backup.v2 -> default.default.p.v1 -> default.default.backup.v2"},
+		{"ALTER MODEL p ADD VERSION v2 OPTIONS(" + remoteVersion(hsB.URL, `FALLBACK='p.v2'`) + ")", "version v2 of model default.default.p does not exist"},
+		{"ALTER MODEL p ADD VERSION v2 OPTIONS(" + remoteVersion(hsB.URL, `FALLBACK='backup'`) + ")", "must be 'model.version'"},
+		{"ALTER MODEL p ADD VERSION v2 OPTIONS(" + remoteVersion(hsB.URL, `FALLBACK='backup.DEFAULT_VERSION'`) + ")", "not DEFAULT_VERSION"},
+		{"ALTER MODEL p ADD VERSION v2 OPTIONS(" + strings.Replace(remoteVersion(hsB.URL, `FALLBACK='backup.v1'`), "text-generation", "sentence-embedding", 1) + ")", "must serve the same task"},
+	} {
+		if r := run(t, "", "--data", data, "-c", c.stmt); r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: %d %s", c.stmt, r.code, r.stderr)
+		}
+	}
+}

@@ -498,6 +498,12 @@ func floats(v []float32) any {
 }
 
 func (rc *RemoteCall) record(b *Binding, r *request, err error) {
+	rc.add(b, r, err, err.Error())
+}
+
+// add records a row under the error err (its class, status and attempts)
+// with message msg.
+func (rc *RemoteCall) add(b *Binding, r *request, err error, msg string) {
 	h := sha256.New()
 	h.Write([]byte(r.text))
 	h.Write([]byte{0})
@@ -507,7 +513,7 @@ func (rc *RemoteCall) record(b *Binding, r *request, err error) {
 	h.Write([]byte(r.url))
 	h.Write([]byte(strings.Join(r.labels, "\x00")))
 	f := Failure{QueryID: rc.QueryID, Model: b.Model.Ref().String(), Version: b.Version.Name, Func: b.Func,
-		InputHash: hex.EncodeToString(h.Sum(nil))[:16], Class: string(llm.ClassOf(err)), Message: err.Error()}
+		InputHash: hex.EncodeToString(h.Sum(nil))[:16], Class: string(llm.ClassOf(err)), Message: msg}
 	if e, ok := llm.AsError(err); ok {
 		f.Status, f.Attempts = e.Status, e.Attempts
 	}

@@ -36,7 +36,9 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 			Send: func(ctx context.Context) (_ any, err error) {
 				defer recoverAsError(&err) // a panic on this goroutine would end the process
 				defer c.b.Rows.Add(1)
-				v, err := c.call(ctx, &reqs[i])
+				callCtx, info := llm.WithCallInfo(ctx)
+				v, err := c.call(callCtx, &reqs[i])
+				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
 				if err != nil {
 					if rc.NullOnError && ctx.Err() == nil {
 						rc.record(c.b, &reqs[i], err)

@@ -55,6 +55,9 @@ type Client struct {
 	// budget bounds the memory of response bodies, shared with every
 	// other Client and with model downloads.
 	budget *membudget.Budget
+	// fallback answers a request this client failed with a retryable
+	// error class (fallback.go); nil when the version has no FALLBACK.
+	fallback *Client
 }
 
 // ClientOption configures a Client.
@@ -191,7 +194,7 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) 
 	return c.chat(ctx, "chat", req)
 }
 
-func (c *Client) chat(ctx context.Context, op string, req ChatRequest) (ChatResult, error) {
+func (c *Client) chatOnce(ctx context.Context, op string, req ChatRequest) (ChatResult, error) {
 	body, err := c.ChatBody(req)
 	if err != nil {
 		return ChatResult{}, c.annotate(op, err)
@@ -319,7 +322,7 @@ func (c *Client) Embeddings(ctx context.Context, req EmbedRequest) (EmbedResult,
 	return c.embeddings(ctx, "embeddings", req)
 }
 
-func (c *Client) embeddings(ctx context.Context, op string, req EmbedRequest) (EmbedResult, error) {
+func (c *Client) embedOnce(ctx context.Context, op string, req EmbedRequest) (EmbedResult, error) {
 	body, err := c.EmbeddingsBody(req)
 	if err != nil {
 		return EmbedResult{}, c.annotate(op, err)

@@ -29,7 +29,7 @@ const PromptPlaceholder = "{input}"
 const maxFrozenText = 64 << 10
 
 // frozenOptionKeys are the keys above, for ExtensionOptionKeys.
-var frozenOptionKeys = []string{OptSystemPrompt, OptPromptTemplate, OptModelParameters, OptOutputSchema}
+var frozenOptionKeys = []string{OptSystemPrompt, OptPromptTemplate, OptModelParameters, OptOutputSchema, OptFallback}
 
 // parseFrozen reads the frozen-call options into e.
 func parseFrozen(o map[string]string, e *Endpoint) error {

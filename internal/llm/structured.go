@@ -79,6 +79,24 @@ func (e Endpoint) OutputSchema(p Params) (*outputschema.Type, error) {
 // json_schema, checked, and asked for once more with the error when it does
 // not match; a second mismatch is a schema_violation error.
 func (c *Client) GenerateInfo(ctx context.Context, media *Media, prompt string, params Params) (GenerateResult, error) {
+	res, err := c.generateOnce(ctx, media, prompt, params)
+	if err != nil && c.fallsBack(ctx, err) {
+		// The fallback version calls its model its own way (its template,
+		// system prompt and parameters), with the same output type.
+		fb, fbErr := c.fallback.generateOnce(ctx, media, prompt, params)
+		fb.Attempts += res.Attempts
+		fb.FellBack = true
+		info(ctx).fellBack(err, fb.Model, fb.Version)
+		if fbErr != nil {
+			return fb, c.fallbackFailed(err, fbErr)
+		}
+		res, err = fb, nil
+	}
+	info(ctx).add(res.Model, res.Version, res.Attempts, res.PromptTokens, res.CompletionTokens)
+	return res, err
+}
+
+func (c *Client) generateOnce(ctx context.Context, media *Media, prompt string, params Params) (GenerateResult, error) {
 	schema, err := c.ep.OutputSchema(params)
 	if err != nil {
 		return GenerateResult{}, c.annotate("generate", err)
@@ -91,14 +109,14 @@ func (c *Client) GenerateInfo(ctx context.Context, media *Media, prompt string, 
 		res.CompletionTokens += r.CompletionTokens
 	}
 	if schema == nil {
-		r, err := c.chat(ctx, "generate", req)
+		r, err := c.chatOnce(ctx, "generate", req)
 		add(r)
 		res.Content = r.Content
 		return res, err
 	}
 	req.ResponseFormat = map[string]any{"type": "json_schema", "json_schema": map[string]any{
 		"name": "output", "strict": true, "schema": schema.JSONSchema()}}
-	r, err := c.chat(ctx, "generate", req)
+	r, err := c.chatOnce(ctx, "generate", req)
 	add(r)
 	if err != nil {
 		return res, err
@@ -112,7 +130,7 @@ func (c *Client) GenerateInfo(ctx context.Context, media *Media, prompt string, 
 		{Role: "assistant", Content: r.Content},
 		{Role: "user", Content: fmt.Sprintf("Your answer does not match the required JSON schema: %s. Reply again with only the corrected JSON.", cerr)},
 	}
-	r, err = c.chat(ctx, "generate", req)
+	r, err = c.chatOnce(ctx, "generate", req)
 	add(r)
 	if err != nil {
 		return res, err

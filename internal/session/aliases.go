@@ -13,6 +13,9 @@ func (s *Session) setAlias(ctx context.Context, st *parser.SetAlias) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkAliasMove(ctx, ref, st.Version, st.Alias); err != nil {
+		return nil, err
+	}
 	if err := s.w.Catalog.SetAlias(ctx, ref, st.Version, st.Alias); err != nil {
 		return nil, err
 	}

@@ -132,6 +132,7 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 	if err := planOutput(b, c); err != nil {
 		return nil, err
 	}
+	s.attachFallback(ctx, b)
 	return b, nil
 }
 

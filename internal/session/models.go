@@ -127,6 +127,9 @@ func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Res
 			return ok(), nil
 		}
 	}
+	if err := s.checkFallback(ctx, ref, st.Version, spec.options); err != nil {
+		return nil, err
+	}
 	art, err := s.prepareArtifact(ctx, ref, st.Version, spec)
 	if err != nil {
 		return nil, err
@@ -157,6 +160,9 @@ func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Resul
 	}
 	spec, err := s.checkVersion(st.Version, st.HasInput, st.Input, st.Options, st.Comment, m)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkFallback(ctx, ref, st.Version, spec.options); err != nil {
 		return nil, err
 	}
 	art, err := s.prepareArtifact(ctx, ref, st.Version, spec)

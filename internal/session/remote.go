@@ -9,7 +9,6 @@ import (
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
-	"github.com/modelsql/modelsql/internal/llm"
 )
 
 // Tasks each AI function needs, checked when the statement is planned.
@@ -42,23 +41,9 @@ func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
 		return fmt.Errorf("%s cannot use model %s version %s: its TASKS are %s, the function needs one of %s",
 			b.Func, m.Ref(), v.Name, v.Options[catalog.OptTasks], strings.Join(functionTasks[b.Func], ", "))
 	}
-	opts := make(map[string]string, len(v.Options))
-	for k, val := range v.Options {
-		opts[k] = val
-	}
-	key, err := s.w.Catalog.Secret(v.Options[catalog.OptAPIKey])
+	client, err := s.versionClient(m, v)
 	if err != nil {
-		return fmt.Errorf("model %s version %s: %w", m.Ref(), v.Name, err)
-	}
-	opts[catalog.OptAPIKey] = key
-	ep, err := llm.EndpointFromOptions(opts)
-	if err != nil {
-		return fmt.Errorf("model %s version %s: %w", m.Ref(), v.Name, err)
-	}
-	ep.Model, ep.Version = m.Ref().String(), v.Name
-	client, err := llm.NewClient(ep)
-	if err != nil {
-		return fmt.Errorf("model %s version %s: %w", m.Ref(), v.Name, err)
+		return err
 	}
 	rc := &functions.RemoteCall{
 		Client:      client,
