@@ -215,3 +215,42 @@ func TestFallback(t *testing.T) {
 		}
 	}
 }
+
+// AI_GENERATE_WITH_INFO returns the value with the model version that
+// answered, the alias used, attempts and tokens.
+func TestGenerateWithInfo(t *testing.T) {
+	limited := fakellm.NewServer(fakellm.Options{Fault: "503"})
+	hsA := httptest.NewServer(limited)
+	defer hsA.Close()
+	llm := fakellm.NewServer(fakellm.Options{})
+	hs := httptest.NewServer(llm)
+	defer hs.Close()
+	data := t.TempDir()
+	sql(t, data,
+		"CREATE MODEL g WITH VERSION v1 OPTIONS("+remoteVersion(hs.URL, "")+")",
+		"ALTER MODEL g ADD VERSION count OPTIONS("+remoteVersion(hs.URL, `OUTPUT_SCHEMA='INTEGER'`)+")",
+		"ALTER MODEL g VERSION v1 SET ALIAS champion",
+		"CREATE MODEL p WITH VERSION v1 OPTIONS("+remoteVersion(hsA.URL, `MAX_ATTEMPTS='3', FALLBACK='g.champion'`)+")")
+	r := run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT r.value, r.model, r.version, r.alias, r.fell_back, r.attempts, r.prompt_tokens, r.completion_tokens FROM (SELECT AI_GENERATE_WITH_INFO(g, champion, 'hi there') AS r)`)
+	if r.code != 0 || r.stdout != "value,model,version,alias,fell_back,attempts,prompt_tokens,completion_tokens\necho: hi there,default.default.g,v1,champion,false,1,2,3\n" {
+		t.Errorf("text with info: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT typeof(r.value) AS t, r.value + 1 AS n, r.alias IS NULL AS no_alias, r.version FROM (SELECT AI_GENERATE_WITH_INFO(g, count, 'a b c') AS r)`)
+	if r.code != 0 || r.stdout != "t,n,no_alias,version\nINTEGER,4,true,count\n" {
+		t.Errorf("typed with info: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, "", "--data", data, "--format", "csv", "-c",
+		`SELECT r.value, r.model, r.version, r.fell_back, r.attempts FROM (SELECT AI_GENERATE_WITH_INFO(p, DEFAULT_VERSION, '{"x": 1}') AS r)`)
+	if r.code != 0 || r.stdout != "value,model,version,fell_back,attempts\n"+`"echo: {""x"": 1}",default.default.g,v1,true,4`+"\n" {
+		t.Errorf("fallback with info: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	// Stored with CREATE TABLE ... AS, the provenance stays with each value.
+	r = run(t, "", "--data", data, "--format", "csv", "-c",
+		`CREATE TABLE answers AS SELECT i, AI_GENERATE_WITH_INFO(g, champion, 'q' || i) AS r FROM range(3) t(i)`,
+		"-c", `SELECT count(*), count(DISTINCT r.version), min(r.alias) FROM answers`)
+	if r.code != 0 || !strings.Contains(r.stdout, "3,1,champion") {
+		t.Errorf("stored provenance: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+}

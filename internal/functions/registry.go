@@ -34,6 +34,9 @@ type Binding struct {
 
 	// Remote is set for AI_* calls.
 	Remote *RemoteCall
+	// Info, when set, makes AI_GENERATE return its provenance with the
+	// value (AI_GENERATE_WITH_INFO, provenance.go).
+	Info *Provenance
 
 	// Rows counts the rows this call has finished, for progress reports.
 	Rows atomic.Int64

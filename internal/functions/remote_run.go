@@ -39,6 +39,9 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 				callCtx, info := llm.WithCallInfo(ctx)
 				v, err := c.call(callCtx, &reqs[i])
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
+				if err == nil && c.b.Info != nil {
+					v = c.b.Info.envelope(v, info)
+				}
 				if err != nil {
 					if rc.NullOnError && ctx.Err() == nil {
 						rc.record(c.b, &reqs[i], err)

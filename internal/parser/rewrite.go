@@ -60,6 +60,8 @@ var inferenceFuncs = map[string]bool{
 	"AI_TRANSLATE":  true,
 	"AI_SENTIMENT":  true,
 	"AI_SIMILARITY": true,
+	// AI_GENERATE with provenance (modelsql's own, docs/ai-functions.md).
+	"AI_GENERATE_WITH_INFO": true,
 }
 
 // IsInferenceFunction reports whether name (any case) is one of the

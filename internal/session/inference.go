@@ -115,6 +115,7 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 		return nil, err
 	}
 	b := &functions.Binding{Func: c.Func, Model: m, Version: v, Line: c.Pos.Line, Col: c.Pos.Col}
+	withInfo(b, version)
 	if c.Func == "ML_PREDICT" {
 		if m.SourceType != catalog.SourceImport {
 			return nil, fmt.Errorf("ML_PREDICT needs a BOOSTED_TREE_CLASSIFIER or BOOSTED_TREE_REGRESSOR model; %s is a %s model (use the AI_* functions)", ref, m.ModelType)

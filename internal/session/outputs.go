@@ -7,6 +7,7 @@ import (
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
 	"github.com/modelsql/modelsql/internal/llm"
+	"github.com/modelsql/modelsql/internal/outputschema"
 	"github.com/modelsql/modelsql/internal/parser"
 )
 
@@ -31,7 +32,7 @@ func planOutput(b *functions.Binding, c *parser.InferenceCall) error {
 			return fmt.Errorf("%s: %w", c.Func, err)
 		}
 		if ty != nil {
-			if c.Func != "AI_GENERATE" {
+			if b.Func != "AI_GENERATE" {
 				return fmt.Errorf("%s: model_parameters: %q is taken by AI_GENERATE only", c.Func, llm.ParamOutputSchema)
 			}
 			ep := b.Remote.Client.Endpoint()
@@ -46,23 +47,69 @@ func planOutput(b *functions.Binding, c *parser.InferenceCall) error {
 	return nil
 }
 
+// withInfo turns AI_GENERATE_WITH_INFO into AI_GENERATE with provenance.
+// written is the version as the call names it ("" for the default): when it
+// is not the resolved version's name, it was an alias.
+func withInfo(b *functions.Binding, written string) {
+	if b.Func != "AI_GENERATE_WITH_INFO" {
+		return
+	}
+	b.Func = "AI_GENERATE"
+	b.Info = &functions.Provenance{}
+	if written != "" && !strings.EqualFold(written, b.Version.Name) {
+		b.Info.Alias = written
+	}
+}
+
+// outputType is the SQL type of a typed AI_GENERATE, or nil.
+func outputType(b *functions.Binding) *outputschema.Type {
+	if b.Func != "AI_GENERATE" || b.Remote == nil {
+		return nil
+	}
+	return b.Remote.Client.Endpoint().Output
+}
+
 // outputSQL wraps a rewritten AI_GENERATE call whose version (or call) has
-// an output type, turning the checked JSON answer into a value of the type.
+// an output type, or that returns provenance, turning the JSON it returns
+// into a value of its type.
 func outputSQL(b *functions.Binding, call string) string {
-	if b.Func != "AI_GENERATE" || b.Remote == nil || b.Remote.Client.Endpoint().Output == nil {
+	t := outputType(b)
+	if b.Info != nil {
+		b.Info.Typed = t != nil
+		value := `"VARCHAR"`
+		if t != nil {
+			value = t.Structure()
+		}
+		st := `{"value":` + value
+		for _, f := range functions.InfoFields {
+			st += `,"` + f[0] + `":"` + f[1] + `"`
+		}
+		return "from_json_strict(" + call + ", " + engine.QuoteString(st+"}") + ")"
+	}
+	if t == nil {
 		return call
 	}
-	t := b.Remote.Client.Endpoint().Output
 	return "from_json_strict(" + call + ", " + engine.QuoteString(t.Structure()) + ")"
 }
 
 // outputStandIn is the stand-in of a call for outer calls' type signatures:
 // the output type's, for a typed AI_GENERATE.
 func outputStandIn(b *functions.Binding, standIn string) string {
-	if b.Func != "AI_GENERATE" || b.Remote == nil || b.Remote.Client.Endpoint().Output == nil {
+	t := outputType(b)
+	typ := "VARCHAR"
+	if t != nil {
+		typ = t.String()
+	}
+	if b.Info != nil {
+		typ = "STRUCT(value " + typ
+		for _, f := range functions.InfoFields {
+			typ += ", " + f[0] + " " + f[1]
+		}
+		typ += ")"
+	} else if t == nil {
 		return standIn
 	}
-	return "(SELECT CAST(NULL AS " + b.Remote.Client.Endpoint().Output.String() + "))"
+	return "(SELECT CAST(NULL AS " + typ + "))"
 }
 
 // sqlStringLiteral returns the content of a DuckDB string literal ('...'
