@@ -12,7 +12,7 @@ import (
 // remoteVersion returns the OPTIONS of a REMOTE version on the test server, plus extra.
 func remoteVersion(url, extra string) string {
 	o := "MODEL_SOURCE_TYPE='REMOTE', MODEL_TYPE='LLM', TASKS='text-generation', PAI_EAS_MODEL_NAME='Qwen3-0.6B', " +
-		"PAI_EAS_SERVICE_NAME='svc', ENDPOINT='" + url + "', APIKEY='k', PAI_EAS_SYNC_MODE='true', RETRY_BASE_DELAY_MS='1'"
+		"PAI_EAS_SERVICE_NAME='svc', ENDPOINT='" + url + "', APIKEY='test-key-7c1e', PAI_EAS_SYNC_MODE='true', RETRY_BASE_DELAY_MS='1'"
 	if extra != "" {
 		o += ", " + extra
 	}
@@ -134,7 +134,7 @@ func TestOutputSchemaTypedResults(t *testing.T) {
 	}
 	// Malformed twice: schema_violation; NULL and recorded under on_error='null'.
 	r = run(t, "", "--data", data, "-c", `SELECT AI_GENERATE(g, count, 'x [[fake:schema-miss=always]]')`)
-	if r.code == 0 || !strings.Contains(r.stderr, "schema_violation") || !strings.Contains(r.stderr, "output type INTEGER") {
+	if r.code == 0 || !strings.Contains(r.stderr, "schema violation") || !strings.Contains(r.stderr, "output type INTEGER") {
 		t.Errorf("two malformed answers: %d %s", r.code, r.stderr)
 	}
 	r = run(t, "", "--data", data, "--format", "csv", "-c", "SET modelsql.ai.on_error = 'null'",
@@ -189,7 +189,7 @@ func TestFallback(t *testing.T) {
 	}
 	// Not for a non-retryable error.
 	good.Reset()
-	if r := run(t, "", "--data", data, "-c", `SELECT AI_GENERATE(q, v1, 'bad [[fake:400]]')`); r.code == 0 || !strings.Contains(r.stderr, "client_error") {
+	if r := run(t, "", "--data", data, "-c", `SELECT AI_GENERATE(q, v1, 'bad [[fake:400]]')`); r.code == 0 || !strings.Contains(r.stderr, "client error") {
 		t.Errorf("400: %d %s", r.code, r.stderr)
 	}
 	if n := len(good.Requests()); n != 1 {
