@@ -254,3 +254,23 @@ func TestGenerateWithInfo(t *testing.T) {
 		t.Errorf("stored provenance: %d %q %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// Over the server, typed AI_GENERATE results and provenance are described
+// and returned like any STRUCT or scalar.
+func TestTypedOutputOverServer(t *testing.T) {
+	requirePsql(t)
+	llm := fakellm.NewServer(fakellm.Options{})
+	hs := httptest.NewServer(llm)
+	defer hs.Close()
+	data := t.TempDir()
+	sql(t, data,
+		"CREATE MODEL g WITH VERSION product OPTIONS("+remoteVersion(hs.URL, `OUTPUT_SCHEMA='STRUCT(name VARCHAR, price DOUBLE)'`)+")",
+		"ALTER MODEL g VERSION product SET ALIAS champion")
+	addUser(t, data, "admin", "admin-pw", true)
+	s := serve(t, data)
+	r := s.psql(t, "admin", "admin-pw", "default", nil, "-A", "-t", "-F", ",", "-c",
+		`SELECT p.name, p.price * 2, i.alias, i.version FROM (SELECT AI_GENERATE(g, champion, 'red shoe') AS p, AI_GENERATE_WITH_INFO(g, champion, 'x') AS i)`)
+	if r.code != 0 || r.out != "echo: red shoe,5,champion,product\n" {
+		t.Errorf("typed output over the server: %d %q %s", r.code, r.out, r.err)
+	}
+}

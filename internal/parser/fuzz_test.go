@@ -14,6 +14,8 @@ var fuzzSeeds = []string{
 	"ALTER MODEL m ADD VERSION v2 INPUT(a DECIMAL(10,2), b ARRAY<MAP<STRING,INT>>) WITH OPTIONS(LOCATION='x') COMMENT 'c'",
 	"ALTER MODEL p.s.m DROP VERSION IF EXISTS `v1`",
 	"ALTER MODEL m SET DEFAULT_VERSION = 'v2';",
+	"ALTER MODEL p.s.m VERSION `v2` SET ALIAS 'champion'; ALTER MODEL m UNSET ALIAS IF EXISTS champion",
+	"SELECT AI_GENERATE_WITH_INFO(m, champion, 'x', '{\"output_schema\": \"STRUCT(a INT)\"}')",
 	"SHOW MODELS IN bigdata_public_modelset LIKE 'q%'; SHOW VERSIONS FOR MODEL m; DESC MODEL m VERSION v1",
 	"SET odps.sql.ai.embedding.dimension = 256; USE p.s",
 	"GRANT Describe, Alter ON MODEL m TO USER bob; REVOKE ROLE r FROM USER u; SHOW GRANTS FOR USER bob",
