@@ -410,6 +410,13 @@ func (t *Type) check(v any, path string, depth int) (any, error) {
 		if !ok {
 			return nil, bad("a number")
 		}
+		bits := 64
+		if t.Name == "FLOAT" {
+			bits = 32
+		}
+		if _, err := strconv.ParseFloat(string(n), bits); err != nil {
+			return nil, bad("a number in the range of " + t.Name)
+		}
 		return n, nil
 	case Decimal:
 		n, ok := v.(json.Number)
