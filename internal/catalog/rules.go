@@ -266,7 +266,7 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 		if contains(known, k) {
 			continue
 		}
-		if contains(other, k) {
+		if contains(other, k) || (src == SourceImport && contains(llm.ExtensionOptionKeys(), k)) {
 			return nil, fmt.Errorf("option %s belongs to %s models and is not allowed for MODEL_SOURCE_TYPE %s", k, otherSource(src), src)
 		}
 		all := append(append(append(append([]string{}, commonOptions...), importOptions...), remoteOptions...), llm.ExtensionOptionKeys()...)

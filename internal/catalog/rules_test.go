@@ -164,7 +164,9 @@ func TestResolveFrozenCallOptions(t *testing.T) {
 		{remote, OptionEntry{"MODEL_PARAMETERS", `not json`}, "must be a JSON object"},
 		{remote, OptionEntry{"SYSTEM_PROMPT", ""}, "SYSTEM_PROMPT is empty"},
 		{remote, OptionEntry{"PROMPT_TEMPLATES", "x {input}"}, "did you mean PROMPT_TEMPLATE"},
-		{imp, OptionEntry{"SYSTEM_PROMPT", "x"}, "unknown option SYSTEM_PROMPT"},
+		{imp, OptionEntry{"SYSTEM_PROMPT", "x"}, "option SYSTEM_PROMPT belongs to REMOTE models"},
+		// modelsql's remote options were "unknown ...; did you mean <itself>?" on IMPORT models.
+		{imp, OptionEntry{"MAX_CONCURRENCY", "4"}, "option MAX_CONCURRENCY belongs to REMOTE models"},
 	} {
 		opts := append(append([]OptionEntry{}, c.base...), c.extra)
 		_, err := ResolveOptions(opts, nil, true)
