@@ -123,6 +123,11 @@ func TestOutputSchemaTypedResults(t *testing.T) {
 	if req, _ := llm.LastRequest(); strings.Contains(string(req.Body), "output_schema") || !strings.Contains(string(req.Body), `"temperature":0`) {
 		t.Errorf("per-call output_schema was sent to the server: %s", req.Body)
 	}
+	// A prompt that looks like JSON is a prompt, not model_parameters.
+	r = run(t, "", "--data", data, "--format", "csv", "-c", `SELECT AI_GENERATE(g, v1, '{"output_schema": "INT"} is JSON') AS a`)
+	if r.code != 0 || r.stdout != "a\n"+`"echo: {""output_schema"": ""INT""} is JSON"`+"\n" {
+		t.Errorf("JSON-looking prompt: %d %q %s", r.code, r.stdout, r.stderr)
+	}
 	// Malformed once: asked again with the error, then answered.
 	llm.Reset()
 	r = run(t, "", "--data", data, "--format", "csv", "-c", `SELECT AI_GENERATE(g, count, 'x y [[fake:schema-miss]]') AS n`)

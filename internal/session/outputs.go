@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
 	"github.com/modelsql/modelsql/internal/llm"
@@ -16,35 +17,69 @@ import (
 // OUTPUT_SCHEMA, else none (text). The binding's client is given that type,
 // so every row is asked for and checked against it.
 func planOutput(b *functions.Binding, c *parser.InferenceCall) error {
-	var perCall *string
-	if n := len(c.Args); n > 0 {
-		if s, ok := sqlStringLiteral(c.Args[n-1]); ok && strings.HasPrefix(strings.TrimSpace(s), "{") {
-			perCall = &s
-		}
+	lit, ok := constParams(b, c.Args)
+	if !ok {
+		return nil
 	}
-	if perCall != nil {
-		p, err := llm.ParseParams(*perCall)
-		if err != nil {
-			return fmt.Errorf("%s: model_parameters: %w", c.Func, err)
-		}
-		ty, err := llm.ParamsOutputSchema(p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.Func, err)
-		}
-		if ty != nil {
-			if b.Func != "AI_GENERATE" {
-				return fmt.Errorf("%s: model_parameters: %q is taken by AI_GENERATE only", c.Func, llm.ParamOutputSchema)
-			}
-			ep := b.Remote.Client.Endpoint()
-			ep.Output = ty
-			client, err := llm.NewClient(ep)
-			if err != nil {
-				return err
-			}
-			b.Remote.Client = client
-		}
+	p, err := llm.ParseParams(lit)
+	if err != nil {
+		return fmt.Errorf("%s: model_parameters: %w", c.Func, err)
 	}
+	ty, err := llm.ParamsOutputSchema(p)
+	if err != nil || ty == nil {
+		if err != nil {
+			err = fmt.Errorf("%s: %w", c.Func, err)
+		}
+		return err
+	}
+	if b.Func != "AI_GENERATE" {
+		return fmt.Errorf("%s: model_parameters: %q is taken by AI_GENERATE only", c.Func, llm.ParamOutputSchema)
+	}
+	ep := b.Remote.Client.Endpoint()
+	ep.Output = ty
+	client, err := llm.NewClient(ep)
+	if err != nil {
+		return err
+	}
+	b.Remote.Client = client
 	return nil
+}
+
+// argsBeforeParams is how many arguments (after model and version) come
+// before model_parameters, for the functions whose shape fixes it.
+var argsBeforeParams = map[string]int{
+	"AI_EMBEDDING": 1, "AI_CLASSIFY": 2, "AI_EXTRACT": 2, "AI_SUMMARIZE": 1,
+	"AI_TRANSLATE": 2, "AI_SENTIMENT": 1, "AI_SIMILARITY": 2,
+}
+
+// constParams returns the call's model_parameters when it is a string
+// constant holding a JSON object.
+func constParams(b *functions.Binding, args []string) (string, bool) {
+	n := len(args)
+	if n == 0 {
+		return "", false
+	}
+	switch {
+	case b.Func == "AI_GENERATE" && b.Model.ModelType == catalog.TypeMLLM:
+		// (data, prompt [, type] [, params]): a 3rd argument is params
+		// when it is a JSON object, as the function decides too.
+		if n < 3 {
+			return "", false
+		}
+	case b.Func == "AI_GENERATE":
+		if n != 2 {
+			return "", false
+		}
+	default:
+		if k, ok := argsBeforeParams[b.Func]; !ok || n != k+1 {
+			return "", false
+		}
+	}
+	s, ok := sqlStringLiteral(args[n-1])
+	if !ok || !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		return "", false
+	}
+	return s, true
 }
 
 // withInfo turns AI_GENERATE_WITH_INFO into AI_GENERATE with provenance.
