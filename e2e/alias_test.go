@@ -97,7 +97,7 @@ func TestAliasMovesBetweenStatements(t *testing.T) {
 // AI_GENERATE results, so it is evaluated after the move.
 func TestAliasFixedWithinStatement(t *testing.T) {
 	requirePsql(t)
-	llm := fakellm.NewServer(fakellm.Options{Latency: 150 * time.Millisecond})
+	llm := fakellm.NewServer(fakellm.Options{Latency: 300 * time.Millisecond})
 	hs := httptest.NewServer(llm)
 	defer hs.Close()
 	data := t.TempDir()
