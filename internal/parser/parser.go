@@ -308,14 +308,17 @@ func nameShape(maxParts int) string {
 }
 
 // version parses a version name: bare, back-quoted or a string literal.
-func (p *parser) version() (string, Pos) {
+func (p *parser) version() (string, Pos) { return p.versionLike("a version name") }
+
+// versionLike parses a name written like a version (a version or an alias).
+func (p *parser) versionLike(expected string) (string, Pos) {
 	t := p.peek()
 	switch t.Kind {
 	case TokIdent, TokQuotedIdent, TokString:
 		p.next()
 		return t.Value, t.Pos
 	}
-	p.fail(t, "a version name")
+	p.fail(t, expected)
 	return "", Pos{}
 }
 
@@ -421,14 +424,14 @@ func (p *parser) alterModel() Statement {
 		s.Version, _ = p.version()
 		p.expectKw("SET", "SET ALIAS")
 		p.expectKw("ALIAS", "")
-		s.Alias, s.AliasPos = p.version()
+		s.Alias, s.AliasPos = p.versionLike("an alias name")
 		p.end("")
 		return s
 	case isKw(t, "UNSET"):
 		p.next()
 		p.expectKw("ALIAS", "")
 		s := &UnsetAlias{Model: m, IfExists: p.ifExists()}
-		s.Alias, _ = p.version()
+		s.Alias, _ = p.versionLike("an alias name")
 		p.end("")
 		return s
 	case isKw(t, "SET"):

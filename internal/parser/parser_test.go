@@ -357,7 +357,7 @@ func TestParseErrors(t *testing.T) {
 		{"ALTER MODEL m RENAME TO n", 1, 15, `syntax error at line 1, column 15: found "RENAME", expected ADD VERSION, DROP VERSION, SET DEFAULT_VERSION, VERSION ... SET ALIAS or UNSET ALIAS`},
 		{"ALTER MODEL m VERSION v1 ALIAS a", 1, 26, `syntax error at line 1, column 26: found "ALIAS", expected SET ALIAS`},
 		{"ALTER MODEL m VERSION v1 SET a", 1, 30, `syntax error at line 1, column 30: found "a", expected ALIAS`},
-		{"ALTER MODEL m VERSION v1 SET ALIAS", 1, 35, `syntax error at line 1, column 35: found end of statement, expected a version name`},
+		{"ALTER MODEL m VERSION v1 SET ALIAS", 1, 35, `syntax error at line 1, column 35: found end of statement, expected an alias name`},
 		{"ALTER MODEL m VERSION v1 SET ALIAS a b", 1, 38, `syntax error at line 1, column 38: found "b", expected end of statement`},
 		{"ALTER MODEL m UNSET a", 1, 21, `syntax error at line 1, column 21: found "a", expected ALIAS`},
 		{"ALTER MODEL m UNSET ALIAS a, b", 1, 28, `syntax error at line 1, column 28: found ",", expected end of statement`},
