@@ -31,7 +31,8 @@ type Option struct {
 	Pos   Pos
 }
 
-// CreateModel is CREATE MODEL [IF NOT EXISTS] name WITH VERSION v [INPUT(...)] [WITH] OPTIONS(...) [COMMENT '...'].
+// CreateModel is CREATE MODEL [IF NOT EXISTS] name WITH VERSION v [INPUT(...)] [WITH] OPTIONS(...) [COMMENT '...'],
+// or, to train the version (modelsql's extension), the same ending in AS SELECT ...
 type CreateModel struct {
 	IfNotExists bool
 	Model       Name
@@ -41,9 +42,11 @@ type CreateModel struct {
 	HasInput    bool
 	Options     []Option // in written order, duplicates kept (the catalog rejects them)
 	Comment     *string  // nil when absent
+	Query       string   // the training query after AS ("" when absent), for DuckDB
+	QueryPos    Pos
 }
 
-// AddVersion is ALTER MODEL name ADD VERSION v [INPUT(...)] [WITH] OPTIONS(...) [COMMENT '...'].
+// AddVersion is ALTER MODEL name ADD VERSION v [INPUT(...)] [WITH] OPTIONS(...) [COMMENT '...'] [AS SELECT ...].
 type AddVersion struct {
 	Model      Name
 	Version    string
@@ -52,6 +55,8 @@ type AddVersion struct {
 	HasInput   bool
 	Options    []Option
 	Comment    *string
+	Query      string // the training query after AS ("" when absent)
+	QueryPos   Pos
 }
 
 // DropVersion is ALTER MODEL name DROP VERSION [IF EXISTS] v.

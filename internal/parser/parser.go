@@ -350,9 +350,13 @@ type modelBody struct {
 	hasInput bool
 	options  []Option
 	comment  *string
+	query    string
+	queryPos Pos
 }
 
-// body parses [INPUT(...)] [WITH] OPTIONS(...) [COMMENT 'text'] and the end.
+// body parses [INPUT(...)] [WITH] OPTIONS(...) [COMMENT 'text'] [AS query]
+// and the end. The query is kept as text (up to a trailing ';') for DuckDB;
+// it must start with SELECT, WITH, FROM, VALUES, TABLE or '('.
 func (p *parser) body() modelBody {
 	var b modelBody
 	if p.acceptKw("INPUT") {
@@ -363,14 +367,31 @@ func (p *parser) body() modelBody {
 		p.optionsClause("INPUT or OPTIONS")
 	}
 	b.options = p.options()
+	expected := "COMMENT or AS"
 	if p.acceptKw("COMMENT") {
 		c := p.stringLit("a comment string")
 		b.comment = &c
-		p.end("")
-	} else {
-		p.end("COMMENT")
+		expected = "AS"
 	}
+	if p.acceptKw("AS") {
+		b.query, b.queryPos = p.query()
+		return b
+	}
+	p.end(expected)
 	return b
+}
+
+// query takes the rest of the statement as a query's text.
+func (p *parser) query() (string, Pos) {
+	t := p.peek()
+	if !(isKw(t, "SELECT") || isKw(t, "WITH") || isKw(t, "FROM") || isKw(t, "VALUES") || isKw(t, "TABLE") || isOp(t, "(")) {
+		p.fail(t, "a query (SELECT ...)")
+	}
+	q := strings.TrimSpace(p.src[t.Off:])
+	for strings.HasSuffix(q, ";") {
+		q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
+	}
+	return q, t.Pos
 }
 
 // optionsClause consumes [WITH] OPTIONS.
@@ -395,7 +416,7 @@ func (p *parser) createModel() Statement {
 	p.expectKw("VERSION", "")
 	s.Version, s.VersionPos = p.version()
 	b := p.body()
-	s.Input, s.HasInput, s.Options, s.Comment = b.input, b.hasInput, b.options, b.comment
+	s.Input, s.HasInput, s.Options, s.Comment, s.Query, s.QueryPos = b.input, b.hasInput, b.options, b.comment, b.query, b.queryPos
 	return s
 }
 
@@ -409,7 +430,7 @@ func (p *parser) alterModel() Statement {
 		s := &AddVersion{Model: m}
 		s.Version, s.VersionPos = p.version()
 		b := p.body()
-		s.Input, s.HasInput, s.Options, s.Comment = b.input, b.hasInput, b.options, b.comment
+		s.Input, s.HasInput, s.Options, s.Comment, s.Query, s.QueryPos = b.input, b.hasInput, b.options, b.comment, b.query, b.queryPos
 		return s
 	case isKw(t, "DROP"):
 		p.next()
