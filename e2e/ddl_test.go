@@ -109,7 +109,7 @@ func TestDocumentedRules(t *testing.T) {
 		{"decimal range", "CREATE MODEL x WITH VERSION v1 INPUT(a DECIMAL(40,2)) OPTIONS(" + remoteOpts + ")", "DECIMAL(p,s) needs"},
 		{"source type missing", "CREATE MODEL x WITH VERSION v1 OPTIONS(MODEL_TYPE='LLM')", "MODEL_SOURCE_TYPE is required"},
 		{"source type bad", "CREATE MODEL x WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='LOCAL', MODEL_TYPE='LLM')", `MODEL_SOURCE_TYPE "LOCAL" is not valid`},
-		{"internal train", "CREATE MODEL x WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_REGRESSOR')", "to_odps_model"},
+		{"internal train", "CREATE MODEL x WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_REGRESSOR')", "needs a training query"},
 		{"model type for import", "CREATE MODEL x WITH VERSION v1 INPUT(a DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='LLM', LOCATION='file:///x')", `MODEL_TYPE "LLM" is not valid for MODEL_SOURCE_TYPE IMPORT`},
 		{"model type for remote", "CREATE MODEL x WITH VERSION v1 OPTIONS(" + strings.Replace(remoteOpts, "'LLM'", "'BOOSTED_TREE_REGRESSOR'", 1) + ")", "is not valid for MODEL_SOURCE_TYPE REMOTE"},
 		{"import needs input", "CREATE MODEL x WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LOCATION='file:///x')", "INPUT(...) is required for IMPORT"},

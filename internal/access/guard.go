@@ -158,12 +158,24 @@ func (g *Guard) check(ctx context.Context, s *session.Session, st *sessState, st
 		if !admin && !sn.Holds(u.Name, KindProject, strings.ToLower(ref.Project), PrivCreateModel) {
 			return denied(u.Name, PrivCreateModel, KindProject, strings.ToLower(ref.Project))
 		}
-		return g.checkOptions(admin, x.Options)
+		if err := g.checkOptions(admin, x.Options); err != nil {
+			return err
+		}
+		if x.Query != "" { // training reads the query's tables
+			return g.checkSQL(ctx, s, sn, u, st, x.Query)
+		}
+		return nil
 	case *parser.AddVersion:
 		if err := g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter); err != nil {
 			return err
 		}
-		return g.checkOptions(admin, x.Options)
+		if err := g.checkOptions(admin, x.Options); err != nil {
+			return err
+		}
+		if x.Query != "" { // training reads the query's tables
+			return g.checkSQL(ctx, s, sn, u, st, x.Query)
+		}
+		return nil
 	case *parser.DropVersion:
 		return g.checkModelStmt(ctx, s, sn, u, x.Model, PrivAlter)
 	case *parser.SetDefaultVersion:

@@ -13,8 +13,9 @@ import (
 
 // Source and model types.
 const (
-	SourceImport = "IMPORT"
-	SourceRemote = "REMOTE"
+	SourceImport   = "IMPORT"
+	SourceRemote   = "REMOTE"
+	SourceInternal = "INTERNAL_TRAIN" // trained by modelsql (CREATE MODEL ... AS query)
 
 	TypeClassifier = "BOOSTED_TREE_CLASSIFIER"
 	TypeRegressor  = "BOOSTED_TREE_REGRESSOR"
@@ -239,7 +240,7 @@ func ResolveOptions(opts []OptionEntry, existing *Model, hasInput bool) (map[str
 	case "":
 		return nil, fmt.Errorf("option MODEL_SOURCE_TYPE is required ('IMPORT' or 'REMOTE')")
 	case "INTERNAL_TRAIN":
-		return nil, fmt.Errorf("MODEL_SOURCE_TYPE 'INTERNAL_TRAIN' cannot be created from SQL: internally trained models are written by MaxFrame's to_odps_model; use 'IMPORT' to import an XGBoost file or 'REMOTE' for a PAI-EAS service")
+		return nil, fmt.Errorf("MODEL_SOURCE_TYPE 'INTERNAL_TRAIN' needs a training query: CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE = ..., LABEL_COL = ...) AS SELECT ... (docs/training.md); use 'IMPORT' to import an XGBoost file or 'REMOTE' for a PAI-EAS service")
 	case SourceImport, SourceRemote:
 	default:
 		return nil, fmt.Errorf("MODEL_SOURCE_TYPE %q is not valid; use 'IMPORT' or 'REMOTE'", out[OptSourceType])

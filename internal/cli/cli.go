@@ -170,6 +170,11 @@ func (r *runner) showProgress() func() {
 				}
 				return
 			case <-tick.C:
+				if done, total := r.sess.TrainingProgress(); total > 0 {
+					shown = true
+					fmt.Fprintf(r.errw, "\r\033[Ktraining: %d of %d rounds (%.0fs)", done, total, time.Since(start).Seconds())
+					continue
+				}
 				rows, funcs := r.sess.Progress()
 				if funcs == "" || time.Since(start) < 2*time.Second {
 					continue

@@ -35,6 +35,27 @@ type Predictor interface {
 	Classify(row, probs []float32) (label int)
 }
 
+// ClassNamer is a Predictor whose classes have names (a classifier trained
+// on string or integer labels); ML_PREDICT's label is then the name.
+type ClassNamer interface {
+	ClassNames() []string // by class index; nil when the classes have none
+}
+
+// labelText returns a class label as ML_PREDICT returns it.
+func labelText(names []string, label int, buf []byte) []byte {
+	if label >= 0 && label < len(names) {
+		return append(buf[:0], names[label]...)
+	}
+	return strconv.AppendInt(buf[:0], int64(label), 10)
+}
+
+func classNamesOf(p Predictor) []string {
+	if n, ok := p.(ClassNamer); ok {
+		return n.ClassNames()
+	}
+	return nil
+}
+
 // DuckDB function names the rewritten statements call.
 const (
 	PredictRegressorFunc  = "__modelsql_ml_predict_reg"
@@ -248,7 +269,7 @@ func (f *predictFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorSt
 			return err
 		}
 		label := p.Classify(out[i*no:(i+1)*no], probs)
-		if err := row.SetResult(map[string]any{"label": strconv.Itoa(label), "probs": probs}); err != nil {
+		if err := row.SetResult(map[string]any{"label": string(labelText(classNamesOf(p), label, nil)), "probs": probs}); err != nil {
 			return err
 		}
 		i++

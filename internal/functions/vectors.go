@@ -2,7 +2,6 @@ package functions
 
 import (
 	"reflect"
-	"strconv"
 	"sync/atomic"
 	"unsafe"
 
@@ -193,10 +192,11 @@ func writeClasses(result duckdb.Vector, p Predictor, out []float32, n, no int, b
 	// duckdb_list_entry: the offset of the row's list in the child vector
 	// and its length.
 	lists := unsafe.Slice((*[2]uint64)(entries), n)
+	names := classNamesOf(p)
 	for i := range n {
 		lists[i] = [2]uint64{uint64(base + i*k), uint64(k)}
 		label := p.Classify(out[i*no:(i+1)*no], probs[i*k:(i+1)*k])
-		buf.text = strconv.AppendInt(buf.text[:0], int64(label), 10)
+		buf.text = labelText(names, label, buf.text)
 		labels.set(i, buf.text)
 	}
 	if mapping.ListVectorSetSize(probsVec, mapping.IdxT(size)) == mapping.StateError {

@@ -117,7 +117,7 @@ func (s *Session) bindCall(ctx context.Context, c *parser.InferenceCall) (*funct
 	b := &functions.Binding{Func: c.Func, Model: m, Version: v, Line: c.Pos.Line, Col: c.Pos.Col}
 	withInfo(b, version)
 	if c.Func == "ML_PREDICT" {
-		if m.SourceType != catalog.SourceImport {
+		if m.SourceType != catalog.SourceImport && m.SourceType != catalog.SourceInternal {
 			return nil, fmt.Errorf("ML_PREDICT needs a BOOSTED_TREE_CLASSIFIER or BOOSTED_TREE_REGRESSOR model; %s is a %s model (use the AI_* functions)", ref, m.ModelType)
 		}
 		p, err := s.w.predictor(ctx, v.Artifact)

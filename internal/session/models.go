@@ -113,6 +113,9 @@ func (s *Session) checkVersion(version string, hasInput bool, input []parser.Col
 }
 
 func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Result, error) {
+	if st.Query != "" {
+		return s.createTrained(ctx, st)
+	}
 	ref, err := s.resolveForWrite(ctx, st.Model)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,9 @@ func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Res
 }
 
 func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Result, error) {
+	if st.Query != "" {
+		return s.addTrained(ctx, st)
+	}
 	ref, err := s.resolveForWrite(ctx, st.Model)
 	if err != nil {
 		return nil, err
@@ -307,6 +313,9 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 		}
 		if v.Artifact != "" {
 			add(sec, "StoredFile", "sha256:"+v.Artifact)
+		}
+		if m.SourceType == catalog.SourceInternal && v.Artifact != "" {
+			s.describeTraining(ctx, v, func(f, val string) { add(sec, f, val) })
 		}
 	}
 	if st.Version != "" && !found {

@@ -132,6 +132,7 @@ type Session struct {
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
 	sink        Sink                 // of the running ExecStream statement
+	training    atomic.Int64         // rounds done<<32 | total of a running training statement
 	// Warnings receives messages about problems that do not fail a statement.
 	Warnings io.Writer
 }

@@ -14,12 +14,18 @@ func loadPredictor(data []byte) (functions.Predictor, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return predictor{m}, m.MemoryBytes(), nil
+	return predictor{m, classNames(m)}, m.MemoryBytes(), nil
 }
 
 // predictor adapts the runtime to ML_PREDICT: Booster.predict semantics
 // (all rounds, transformed outputs).
-type predictor struct{ m *xgboost.Model }
+type predictor struct {
+	m     *xgboost.Model
+	names []string // class names of a classifier trained by modelsql, else nil
+}
+
+// ClassNames implements functions.ClassNamer.
+func (p predictor) ClassNames() []string { return p.names }
 
 func (p predictor) NumFeatures() int { return p.m.NumFeatures() }
 func (p predictor) Outputs() int     { return p.m.NumOutputs() }

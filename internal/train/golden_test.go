@@ -149,7 +149,7 @@ func TestTrainMatchesPythonXGBoost(t *testing.T) {
 				cfg.Params = append(cfg.Params, Param{p[0], p[1]})
 			}
 			var progress [][2]int
-			res, err := Train(context.Background(), cfg, tr, ev, map[string]string{"modelsql_test": "1"}, func(d, n int) { progress = append(progress, [2]int{d, n}) })
+			res, err := Train(context.Background(), cfg, tr, ev, func(*Result) map[string]string { return map[string]string{"modelsql_test": "1"} }, func(d, n int) { progress = append(progress, [2]int{d, n}) })
 			if err != nil {
 				t.Fatal(err)
 			}

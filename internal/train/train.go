@@ -60,10 +60,11 @@ type Progress func(done, total int)
 
 // Train trains a booster on train, evaluating on eval (which may be nil)
 // after each round, as xgboost.train(params, dtrain, rounds,
-// evals=[(dtrain, "train"), (deval, "eval")]) does. attrs are stored in the
+// evals=[(dtrain, "train"), (deval, "eval")]) does. The attributes attrs
+// returns (given the result so far; attrs may be nil) are stored in the
 // booster (XGBoosterSetAttr) before it is saved. It stops between rounds
 // when ctx is cancelled.
-func Train(ctx context.Context, cfg Config, train, eval *Data, attrs map[string]string, progress Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, train, eval *Data, attrs func(*Result) map[string]string, progress Progress) (*Result, error) {
 	c, err := load()
 	if err != nil {
 		return nil, err
@@ -154,16 +155,19 @@ func Train(ctx context.Context, cfg Config, train, eval *Data, attrs map[string]
 			res.Rounds = stopper.bestIter + 1
 		}
 	}
-	for _, k := range sortedKeys(attrs) {
-		if err := final.setAttr(k, attrs[k]); err != nil {
-			return nil, err
+	res.Duration = time.Since(start)
+	if attrs != nil {
+		a := attrs(res)
+		for _, k := range sortedKeys(a) {
+			if err := final.setAttr(k, a[k]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	res.Model, err = final.save("ubj")
 	if err != nil {
 		return nil, err
 	}
-	res.Duration = time.Since(start)
 	return res, nil
 }
 

@@ -1,0 +1,277 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/dataset"
+	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/train"
+	"github.com/modelsql/modelsql/internal/xgboost"
+)
+
+// Booster attributes modelsql stores in a model it trains.
+const (
+	attrClasses  = "modelsql_classes"  // JSON array of class names, by class index
+	attrTraining = "modelsql_training" // JSON trainingInfo
+)
+
+// trainingInfo is what DESC MODEL shows of a training run.
+type trainingInfo struct {
+	Rows          int           `json:"rows"`
+	EvalRows      int           `json:"eval_rows"`
+	Features      int           `json:"features"`
+	Rounds        int           `json:"rounds"`
+	BestIteration int           `json:"best_iteration"`
+	Seconds       float64       `json:"seconds"`
+	XGBoost       string        `json:"xgboost"`
+	History       []train.Round `json:"history"`
+}
+
+// trained is a version trained by a statement, ready for the catalog.
+type trained struct {
+	inputs  []catalog.Column
+	options map[string]string
+	art     *catalog.Artifact
+}
+
+// trainVersion runs a training statement's query and trains the version.
+// existing is the model when adding a version.
+func (s *Session) trainVersion(ctx context.Context, version string, hasInput bool, opts []parser.Option, comment *string, query string, existing *catalog.Model) (*trained, error) {
+	if err := catalog.ValidateVersionName(version); err != nil {
+		return nil, err
+	}
+	if err := catalog.ValidateComment(comment); err != nil {
+		return nil, err
+	}
+	if hasInput {
+		return nil, fmt.Errorf("INPUT(...) is not allowed with AS query: a trained version's inputs are the query's feature columns")
+	}
+	existingType := ""
+	if existing != nil {
+		if existing.SourceType != train.SourceInternal {
+			return nil, fmt.Errorf("model %s is an %s model; versions trained with AS query belong to models whose MODEL_SOURCE_TYPE is %s", existing.Name, existing.SourceType, train.SourceInternal)
+		}
+		existingType = existing.ModelType
+	}
+	m := map[string]string{}
+	for _, o := range opts {
+		if _, dup := m[o.Key]; dup {
+			return nil, fmt.Errorf("option %s is given more than once", o.Key)
+		}
+		m[o.Key] = o.Value
+	}
+	spec, err := train.ParseOptions(m, existingType)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := train.Version(); err != nil {
+		return nil, err // before running the query
+	}
+	q, cleanup, err := s.bindInference(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	kind := dataset.NumLabel
+	if spec.ModelType == train.Classifier {
+		kind = dataset.ClassLabel
+	}
+	tab, err := dataset.Read(ctx, s.conn, q, dataset.Spec{Label: spec.LabelCol, LabelKind: kind, Split: spec.SplitCol}, spec.EvalFraction)
+	if err != nil {
+		return nil, s.cleanDuckDBError(err)
+	}
+	inputs := make([]catalog.Column, len(tab.Features))
+	names := make([]string, len(tab.Features))
+	for i, f := range tab.Features {
+		inputs[i] = catalog.Column{Name: f.Name, Type: dataset.MaxComputeType(f.Type)}
+		names[i] = f.Name
+	}
+	if inputs, err = catalog.ValidateColumns(inputs); err != nil {
+		return nil, fmt.Errorf("%w (feature columns become the version's INPUT: rename them with AS)", err)
+	}
+	if tab.Train.NRows == 0 {
+		return nil, fmt.Errorf("the query returned no training rows")
+	}
+	var eval *train.Data
+	if tab.Eval != nil && tab.Eval.NRows > 0 {
+		eval = &train.Data{Names: names, Columns: tab.Eval.Columns, Labels: tab.Eval.Labels, NRows: tab.Eval.NRows}
+	} else if spec.EarlyStop > 0 {
+		return nil, fmt.Errorf("EARLY_STOP_ROUNDS needs evaluation rows, and the split left none")
+	}
+	cfg, err := spec.Config(len(tab.Classes))
+	if err != nil {
+		return nil, err
+	}
+	data := &train.Data{Names: names, Columns: tab.Train.Columns, Labels: tab.Train.Labels, NRows: tab.Train.NRows}
+	tab.Train = nil // the columns are data's now
+	evalRows := 0
+	if eval != nil {
+		evalRows = eval.NRows
+	}
+	attrs := func(r *train.Result) map[string]string {
+		info := trainingInfo{Rows: data.NRows, EvalRows: evalRows, Features: len(names), Rounds: r.Rounds,
+			BestIteration: r.BestIteration, Seconds: math.Round(r.Duration.Seconds()*1000) / 1000, XGBoost: r.Library, History: r.History}
+		b, _ := json.Marshal(info)
+		a := map[string]string{attrTraining: string(b)}
+		if tab.Classes != nil {
+			c, _ := json.Marshal(tab.Classes)
+			a[attrClasses] = string(c)
+		}
+		return a
+	}
+	s.training.Store(int64(cfg.Rounds))
+	defer s.training.Store(0)
+	res, err := train.Train(ctx, cfg, data, eval, attrs, func(done, total int) {
+		s.training.Store(int64(done)<<32 | int64(total))
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The runtime that serves ML_PREDICT must read what XGBoost wrote.
+	if _, err := xgboost.Load(res.Model); err != nil {
+		return nil, fmt.Errorf("internal error: the trained model cannot be loaded: %w", err)
+	}
+	return &trained{inputs: inputs, options: spec.Options,
+		art: &catalog.Artifact{Data: res.Model, Source: "trained by XGBoost " + res.Library}}, nil
+}
+
+// TrainingProgress reports the rounds done and the total of a training
+// statement running in the session (total 0 when none runs).
+func (s *Session) TrainingProgress() (done, total int) {
+	v := s.training.Load()
+	if v == 0 {
+		return 0, 0
+	}
+	if v < 1<<32 {
+		return 0, int(v)
+	}
+	return int(v >> 32), int(v & (1<<32 - 1))
+}
+
+func (s *Session) createTrained(ctx context.Context, st *parser.CreateModel) (*Result, error) {
+	ref, err := s.resolveForWrite(ctx, st.Model)
+	if err != nil {
+		return nil, err
+	}
+	if st.IfNotExists {
+		if _, _, err := s.w.Catalog.GetModel(ctx, ref); err == nil {
+			return ok(), nil // do not train for nothing
+		}
+	}
+	t, err := s.trainVersion(ctx, st.Version, st.HasInput, st.Options, st.Comment, st.Query, nil)
+	if err != nil {
+		return nil, err
+	}
+	comment := ""
+	if st.Comment != nil {
+		comment = *st.Comment
+	}
+	if _, err := s.w.Catalog.CreateModel(ctx, catalog.NewModel{
+		Ref: ref, Owner: s.User, IfNotExists: st.IfNotExists, Version: st.Version,
+		Inputs: t.inputs, Options: t.options, Comment: comment, Artifact: t.art,
+	}); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+func (s *Session) addTrained(ctx context.Context, st *parser.AddVersion) (*Result, error) {
+	ref, err := s.resolveForWrite(ctx, st.Model)
+	if err != nil {
+		return nil, err
+	}
+	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if strings.EqualFold(v.Name, st.Version) {
+			return nil, fmt.Errorf("version %s of model %s already exists; version names must be unique within a model", st.Version, ref)
+		}
+	}
+	t, err := s.trainVersion(ctx, st.Version, st.HasInput, st.Options, st.Comment, st.Query, m)
+	if err != nil {
+		return nil, err
+	}
+	comment := ""
+	if st.Comment != nil {
+		comment = *st.Comment
+	}
+	if err := s.w.Catalog.AddVersion(ctx, catalog.NewVersion{
+		Ref: ref, Version: st.Version, Inputs: t.inputs, Options: t.options, Comment: comment, Artifact: t.art,
+	}); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+// describeTraining adds a trained version's training record to DESC MODEL.
+func (s *Session) describeTraining(ctx context.Context, v *catalog.Version, add func(field, value string)) {
+	data, err := s.w.Catalog.ArtifactData(ctx, v.Artifact)
+	if err != nil {
+		return
+	}
+	m, err := xgboost.Load(data)
+	if err != nil {
+		return
+	}
+	attrs := m.Attributes()
+	if c, ok := attrs[attrClasses]; ok {
+		add("Training.Classes", c)
+	}
+	var info trainingInfo
+	if json.Unmarshal([]byte(attrs[attrTraining]), &info) != nil {
+		return
+	}
+	add("Training.Rows", fmt.Sprint(info.Rows))
+	add("Training.EvalRows", fmt.Sprint(info.EvalRows))
+	add("Training.Rounds", fmt.Sprint(info.Rounds))
+	if info.BestIteration >= 0 {
+		add("Training.BestIteration", fmt.Sprint(info.BestIteration))
+	}
+	add("Training.Seconds", fmt.Sprint(info.Seconds))
+	add("Training.XGBoost", info.XGBoost)
+	for _, r := range info.History {
+		add(fmt.Sprintf("Training.Round[%d]", r.Iteration), formatRound(r))
+	}
+}
+
+// formatRound writes "train-rmse=0.51 eval-rmse=0.62".
+func formatRound(r train.Round) string {
+	var parts []string
+	for _, set := range []string{"train", "eval"} {
+		for _, metric := range sortedMetricNames(r.Metrics) {
+			if v, ok := r.Metrics[metric][set]; ok {
+				parts = append(parts, fmt.Sprintf("%s-%s=%g", set, metric, v))
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func sortedMetricNames(m map[string]map[string]float64) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// classNames returns a trained classifier's class names (nil for others).
+func classNames(m *xgboost.Model) []string {
+	var names []string
+	if c, ok := m.Attributes()[attrClasses]; ok && json.Unmarshal([]byte(c), &names) == nil && len(names) == m.ClassProbs() {
+		return names
+	}
+	return nil
+}

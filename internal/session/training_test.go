@@ -1,0 +1,261 @@
+package session
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/modelsql/modelsql/internal/train"
+)
+
+// trainGolden is one case of internal/train/testdata/golden (gen.py).
+type trainGolden struct {
+	ModelType string                          `json:"model_type"`
+	LabelCol  string                          `json:"label_col"`
+	Options   map[string]string               `json:"options"`
+	Features  []string                        `json:"features"`
+	Rows      int                             `json:"rows"`
+	TrainRows int                             `json:"train_rows"`
+	Classes   []string                        `json:"classes"`
+	NumRounds int                             `json:"num_rounds"`
+	History   map[string]map[string][]float64 `json:"history"`
+	Predict   string                          `json:"predict"`
+	PredShape []int                           `json:"predict_shape"`
+	Contribs  string                          `json:"contribs"`
+	ContShape []int                           `json:"contribs_shape"`
+	Scores    map[string]map[string]float64   `json:"scores"`
+	Metrics   map[string]float64              `json:"metrics"`
+}
+
+func trainGoldenDir() string { return filepath.Join("..", "train", "testdata", "golden") }
+
+func loadTrainGolden(t *testing.T) map[string]*trainGolden {
+	t.Helper()
+	if _, err := train.Version(); err != nil {
+		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	f, err := os.Open(filepath.Join(trainGoldenDir(), "manifest.json.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Cases map[string]*trainGolden `json:"cases"`
+	}
+	if err := json.NewDecoder(zr).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Cases
+}
+
+func goldenFloats(t *testing.T, h string) []float32 {
+	t.Helper()
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.BigEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// createGolden loads a case's rows into table <name> (with a row number
+// rn) and trains model <name> version v1 in SQL with the case's options.
+func createGolden(t *testing.T, s *Session, name string, c *trainGolden) string {
+	t.Helper()
+	csv, _ := filepath.Abs(filepath.Join(trainGoldenDir(), name+".csv"))
+	name = "t_" + name // "binary" is a keyword
+	types := ""
+	if c.Classes != nil {
+		if _, err := strconv.Atoi(c.Classes[0]); err != nil { // yes/no would be read as BOOLEAN
+			types = fmt.Sprintf(", types = {'%s': 'VARCHAR'}", c.LabelCol)
+		}
+	}
+	exec(t, s, fmt.Sprintf("CREATE TABLE %s AS SELECT row_number() OVER () AS rn, * FROM read_csv('%s'%s)", name, csv, types))
+	keys := make([]string, 0, len(c.Options))
+	for k := range c.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	opts := []string{"MODEL_TYPE = '" + c.ModelType + "'", "LABEL_COL = '" + c.LabelCol + "'"}
+	for _, k := range keys {
+		opts = append(opts, k+" = '"+c.Options[k]+"'")
+	}
+	exec(t, s, fmt.Sprintf("CREATE MODEL %s WITH VERSION v1 OPTIONS(%s) AS SELECT * EXCLUDE (rn) FROM %s ORDER BY rn", name, strings.Join(opts, ", "), name))
+	return name
+}
+
+// TestTrainInSQLMatchesPython trains the golden cases with CREATE MODEL ...
+// AS SELECT over the same rows and demands XGBoost's own predictions, bit
+// for bit, from ML_PREDICT, and the training record in DESC MODEL.
+func TestTrainInSQLMatchesPython(t *testing.T) {
+	for name, c := range loadTrainGolden(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			name := createGolden(t, s, name, c)
+			want := goldenFloats(t, c.Predict)
+			res := exec(t, s, fmt.Sprintf("SELECT ML_PREDICT(%s, v1, %s) FROM %s ORDER BY rn", name, strings.Join(c.Features, ", "), name))
+			if len(res.Rows) != c.Rows {
+				t.Fatalf("%d rows", len(res.Rows))
+			}
+			k := 1
+			if len(c.PredShape) == 2 {
+				k = c.PredShape[1]
+			}
+			for i, row := range res.Rows {
+				var got []float32
+				switch v := row[0].(type) {
+				case string: // regressor
+					x, err := strconv.ParseFloat(v, 32)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = []float32{float32(x)}
+				case map[string]any:
+					for _, p := range v["probs"].([]any) {
+						got = append(got, p.(float32))
+					}
+					if k == 1 { // binary: probs are [1-p, p]
+						got = got[1:]
+					}
+					best := 0
+					for j := range got {
+						if got[j] > got[best] {
+							best = j
+						}
+					}
+					if len(got) > 1 && v["label"] != c.Classes[best] {
+						t.Fatalf("row %d: label %v, want class %s", i, v["label"], c.Classes[best])
+					}
+					if len(got) == 1 && v["label"] != c.Classes[map[bool]int{false: 0, true: 1}[got[0] > 0.5]] {
+						t.Fatalf("row %d: label %v for p=%v", i, v["label"], got[0])
+					}
+				default:
+					t.Fatalf("row %d: %T", i, row[0])
+				}
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(want[i*k+j]) {
+						t.Fatalf("row %d output %d: %v, XGBoost %v", i, j, got[j], want[i*k+j])
+					}
+				}
+			}
+			desc := map[string]string{}
+			for _, r := range exec(t, s, "DESC MODEL "+name+" VERSION v1").Rows {
+				desc[r[1].(string)] = r[2].(string)
+			}
+			if desc["Training.Rows"] != strconv.Itoa(c.TrainRows) || desc["Training.Rounds"] != strconv.Itoa(c.NumRounds) || desc["Option.MODEL_SOURCE_TYPE"] != "INTERNAL_TRAIN" {
+				t.Errorf("DESC: %v", desc)
+			}
+			for i, f := range c.Features {
+				if desc[fmt.Sprintf("Input[%d]", i+1)] != f+" DOUBLE" {
+					t.Errorf("Input[%d] = %q", i+1, desc[fmt.Sprintf("Input[%d]", i+1)])
+				}
+			}
+			if _, ok := desc[fmt.Sprintf("Input[%d]", len(c.Features)+1)]; ok {
+				t.Errorf("the label or split column became an input: %v", desc)
+			}
+			for metric, v := range c.History["train"] {
+				if r0 := desc["Training.Round[0]"]; !strings.Contains(r0, fmt.Sprintf("train-%s=%g", metric, v[0])) {
+					t.Errorf("Round[0] = %q, XGBoost train-%s %g", r0, metric, v[0])
+				}
+			}
+			m := exec(t, s, "SHOW MODELS").Rows[0]
+			if m[2] != "INTERNAL_TRAIN" || m[3] != c.ModelType {
+				t.Errorf("SHOW MODELS: %v", m)
+			}
+		})
+	}
+}
+
+func TestTrainInSQLErrors(t *testing.T) {
+	if _, err := train.Version(); err != nil {
+		t.Skip(err)
+	}
+	s := open(t)
+	exec(t, s, "CREATE TABLE t AS SELECT i::DOUBLE AS x, 'n' || i AS name, (i >= 25)::INT AS y, DATE '2020-01-01' AS d FROM range(50) r(i)")
+	exec(t, s, "CREATE MODEL imp WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://"+irisPath()+"')")
+	reg := "OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y')"
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE MODEL m WITH VERSION v1 " + reg + " AS SELECT x, name, y FROM t", "feature column name has type VARCHAR"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='name') AS SELECT x, name FROM t", "label column name has type VARCHAR"},
+		{"CREATE MODEL m WITH VERSION v1 " + reg + " AS SELECT x, d, y FROM t", "feature column d has type DATE"},
+		{"CREATE MODEL m WITH VERSION v1 " + reg + " AS SELECT x FROM t", "label column y is not a column"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR') AS SELECT x, y FROM t", "LABEL_COL is required"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='LLM', LABEL_COL='y') AS SELECT x, y FROM t", "cannot be trained"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', MAX_DEPHT='3') AS SELECT x, y FROM t", "unknown training option MAX_DEPHT"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', SUBSAMPLE='0') AS SELECT x, y FROM t", "SUBSAMPLE"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', EARLY_STOP_ROUNDS='2') AS SELECT x, y FROM t", "needs evaluation rows"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LABEL_COL='y') AS SELECT x, 1 AS y FROM t", "at least 2 classes"},
+		{"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', MODEL_SOURCE_TYPE='IMPORT') AS SELECT x, y FROM t", "MODEL_SOURCE_TYPE"},
+		{"CREATE MODEL m WITH VERSION v1 INPUT(x DOUBLE) " + reg + " AS SELECT x, y FROM t", "INPUT(...) is not allowed"},
+		{"CREATE MODEL m WITH VERSION v1 " + reg + " AS SELECT x AS \"bad name\", y FROM t", "rename them with AS"},
+		{"CREATE MODEL m WITH VERSION v1 " + reg + " AS SELECT x, y FROM t WHERE false", "no training rows"},
+		{"CREATE MODEL m WITH VERSION v1 " + reg + " AS SELECT x, y FROM nosuch", "nosuch"},
+		{"ALTER MODEL imp ADD VERSION v2 OPTIONS(LABEL_COL='y') AS SELECT x, y FROM t", "is an IMPORT model"},
+	} {
+		if _, err := s.Exec(context.Background(), tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.sql, err, tc.want)
+		}
+	}
+	if r := exec(t, s, "SHOW MODELS"); len(r.Rows) != 1 {
+		t.Fatalf("failed statements left models: %v", r.Rows)
+	}
+	// ADD VERSION inherits the model type; labels may be strings.
+	exec(t, s, "CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LABEL_COL='y') AS SELECT x, y FROM t")
+	exec(t, s, "ALTER MODEL m ADD VERSION v2 OPTIONS(LABEL_COL='lab', NUM_ROUNDS='3') AS SELECT x, CASE WHEN y = 1 THEN 'high' ELSE 'low' END AS lab FROM t")
+	r := exec(t, s, "SELECT ML_PREDICT(m, v2, 40.0).label, ML_PREDICT(m, v1, 40.0).label")
+	if r.Rows[0][0] != "high" || r.Rows[0][1] != "1" {
+		t.Fatalf("labels %v", r.Rows[0])
+	}
+	if _, err := s.Exec(context.Background(), "ALTER MODEL m ADD VERSION v3 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y') AS SELECT x, y FROM t"); err == nil || !strings.Contains(err.Error(), "cannot be changed") {
+		t.Fatalf("model type change: %v", err)
+	}
+}
+
+func TestTrainCancelledStatement(t *testing.T) {
+	if _, err := train.Version(); err != nil {
+		t.Skip(err)
+	}
+	s := open(t)
+	exec(t, s, "CREATE TABLE t AS SELECT random() AS a, random() AS b, random() AS y FROM range(20000)")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := s.Exec(ctx, "CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', NUM_ROUNDS='100000', TREE_METHOD='hist') AS SELECT * FROM t")
+		done <- err
+	}()
+	for {
+		if d, total := s.TrainingProgress(); d > 0 {
+			if total != 100000 {
+				t.Errorf("total %d", total)
+			}
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("err %v", err)
+	}
+	if r := exec(t, s, "SHOW MODELS"); len(r.Rows) != 0 {
+		t.Fatalf("a cancelled training left a model")
+	}
+}
