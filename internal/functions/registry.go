@@ -32,6 +32,9 @@ type Binding struct {
 	// Predictor is the parsed XGBoost model (ML_PREDICT).
 	Predictor Predictor
 
+	// Explain is set for ML_EXPLAIN_PREDICT.
+	Explain *Explain
+
 	// Remote is set for AI_* calls.
 	Remote *RemoteCall
 	// Info, when set, makes AI_GENERATE return its provenance with the

@@ -27,6 +27,11 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 			s.warn("could not record failed AI rows: %v", err)
 		}
 	}
+	text, tfHandles, err := s.expandTableFuncs(ctx, text)
+	if err != nil {
+		return "", func() {}, err
+	}
+	handles = append(handles, tfHandles...)
 	q, err := parser.RewriteSQL(text, func(c *parser.InferenceCall) (string, error) {
 		b, err := s.bindCall(ctx, c)
 		if err != nil {

@@ -86,7 +86,7 @@ func registerFunctions(ctx context.Context, eng *engine.Engine, reg *functions.R
 		return err
 	}
 	defer conn.Close()
-	for _, register := range []func(*sql.Conn, *functions.Registry) error{functions.RegisterBind, functions.RegisterPredict, functions.RegisterRemote} {
+	for _, register := range []func(*sql.Conn, *functions.Registry) error{functions.RegisterBind, functions.RegisterPredict, functions.RegisterRemote, functions.RegisterTableFuncs} {
 		if err := register(conn, reg); err != nil {
 			return err
 		}

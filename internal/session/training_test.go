@@ -259,3 +259,117 @@ func TestTrainCancelledStatement(t *testing.T) {
 		t.Fatalf("a cancelled training left a model")
 	}
 }
+
+// TestEvaluateExplainImportanceMatchPython checks ML_EVALUATE against
+// scikit-learn's metrics (1e-9 relative), ML_EXPLAIN_PREDICT against
+// XGBoost's pred_contribs (1e-5 absolute) and ML_FEATURE_IMPORTANCE
+// against get_score, on the golden cases' SQL-trained versions.
+func TestEvaluateExplainImportanceMatchPython(t *testing.T) {
+	for name, c := range loadTrainGolden(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			tbl := createGolden(t, s, name, c)
+			res := exec(t, s, fmt.Sprintf("SELECT * FROM ML_EVALUATE(%s, v1, (SELECT * FROM %s))", tbl, tbl))
+			if len(res.Rows) != 1 || len(res.Columns) != len(c.Metrics) {
+				t.Fatalf("ML_EVALUATE: %v %v", res.Columns, res.Rows)
+			}
+			for i, col := range res.Columns {
+				want, ok := c.Metrics[col]
+				got, _ := res.Rows[0][i].(float64)
+				if !ok || math.Abs(got-want) > 1e-9*math.Abs(want) {
+					t.Errorf("%s = %v, scikit-learn %v", col, got, want)
+				}
+			}
+			res = exec(t, s, fmt.Sprintf("SELECT * FROM ML_FEATURE_IMPORTANCE(%s, DEFAULT_VERSION) ORDER BY feature", tbl))
+			if len(res.Rows) != len(c.Scores["weight"]) {
+				t.Fatalf("importance rows %v, get_score %v", res.Rows, c.Scores["weight"])
+			}
+			for _, r := range res.Rows {
+				for i, typ := range res.Columns[1:] {
+					if want := c.Scores[typ][r[0].(string)]; r[i+1].(float64) != want {
+						t.Errorf("%s %s = %v, get_score %v", r[0], typ, r[i+1], want)
+					}
+				}
+			}
+			contribs := goldenFloats(t, c.Contribs)
+			nf := len(c.Features)
+			groups := 1
+			if len(c.ContShape) == 3 {
+				groups = c.ContShape[1]
+			}
+			res = exec(t, s, fmt.Sprintf("SELECT prediction, base_value, attributions FROM ML_EXPLAIN_PREDICT(%s, v1, (SELECT * FROM %s ORDER BY rn)) ORDER BY rn", tbl, tbl))
+			if len(res.Rows) != c.Rows {
+				t.Fatalf("%d rows", len(res.Rows))
+			}
+			for i, r := range res.Rows {
+				g := 0
+				if groups > 1 {
+					for k, cl := range c.Classes {
+						if cl == r[0] {
+							g = k
+						}
+					}
+				}
+				base := contribs[(i*groups+g)*(nf+1)+nf]
+				if math.Abs(r[1].(float64)-float64(base)) > 1e-5 {
+					t.Fatalf("row %d base %v, XGBoost %v", i, r[1], base)
+				}
+				attrs := r[2].([]any)
+				if len(attrs) != nf {
+					t.Fatalf("row %d: %d attributions", i, len(attrs))
+				}
+				for j, a := range attrs {
+					m := a.(map[string]any)
+					want := contribs[(i*groups+g)*(nf+1)+j]
+					if m["feature"] != c.Features[j] || math.Abs(m["attribution"].(float64)-float64(want)) > 1e-5 {
+						t.Fatalf("row %d feature %d: %v, XGBoost %v", i, j, m, want)
+					}
+				}
+			}
+			// top_k keeps the largest contributions by absolute value.
+			res = exec(t, s, fmt.Sprintf("SELECT attributions FROM ML_EXPLAIN_PREDICT(%s, v1, (SELECT * FROM %s ORDER BY rn LIMIT 5), 2) ORDER BY rn", tbl, tbl))
+			for _, r := range res.Rows {
+				attrs := r[0].([]any)
+				if len(attrs) != 2 || math.Abs(attrs[0].(map[string]any)["attribution"].(float64)) < math.Abs(attrs[1].(map[string]any)["attribution"].(float64)) {
+					t.Fatalf("top_k: %v", attrs)
+				}
+			}
+		})
+	}
+}
+
+func TestTableFunctionsOnImportedModel(t *testing.T) {
+	if _, err := train.Version(); err != nil {
+		t.Skip(err)
+	}
+	s := open(t)
+	exec(t, s, "CREATE MODEL iris WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://"+irisPath()+"')")
+	exec(t, s, "CREATE TABLE flowers AS SELECT * FROM (VALUES (5.1, 3.5, 1.4, 0.2, 0), (6.7, 3.0, 5.2, 2.3, 2), (5.9, 3.0, 4.2, 1.5, 1), (6.0, 2.2, 5.0, 1.5, 2)) t(a, b, c, d, species)")
+	r := exec(t, s, "SELECT accuracy FROM ML_EVALUATE(iris, v1, (SELECT * FROM flowers), 'species')")
+	if r.Rows[0][0].(float64) < 0.5 {
+		t.Errorf("accuracy %v", r.Rows[0][0])
+	}
+	r = exec(t, s, "SELECT feature FROM ML_FEATURE_IMPORTANCE(iris, v1) ORDER BY feature")
+	for _, row := range r.Rows {
+		if f := row[0].(string); f != "a" && f != "b" && f != "c" && f != "d" {
+			t.Errorf("feature %q is not an INPUT name", f)
+		}
+	}
+	r = exec(t, s, "SELECT species, prediction FROM ML_EXPLAIN_PREDICT(iris, v1, (SELECT * FROM flowers)) ORDER BY species")
+	if len(r.Rows) != 4 {
+		t.Fatalf("%v", r.Rows)
+	}
+	for _, tc := range []struct{ sql, want string }{
+		{"SELECT * FROM ML_EVALUATE(iris, v1, (SELECT * FROM flowers))", "give the label column"},
+		{"SELECT * FROM ML_EVALUATE(iris, v1, 'flowers', 'species')", "must be a query in parentheses"},
+		{"SELECT * FROM ML_EVALUATE(iris, v1)", "takes 3 to 4 arguments"},
+		{"SELECT * FROM ML_EVALUATE(iris, v1, (SELECT * FROM flowers), 'a')", "not one of the model's classes"},
+		{"SELECT * FROM ML_EXPLAIN_PREDICT(iris, v1, (SELECT * FROM flowers), 0)", "top_k"},
+		{"SELECT * FROM ML_FEATURE_IMPORTANCE(nosuch, v1)", "nosuch"},
+		{"SELECT * FROM ML_EVALUATE(iris, v1, (SELECT a FROM flowers), 'species')", "b"},
+	} {
+		if _, err := s.Exec(context.Background(), tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.sql, err, tc.want)
+		}
+	}
+}

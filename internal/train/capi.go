@@ -189,14 +189,20 @@ type dmatrix struct {
 // The column-major layout is described to XGBoost by strides in the
 // __array_interface__, so no row-major copy is made.
 func (c *capi) newDMatrix(cols []float32, nrow, ncol int, nthread int) (*dmatrix, error) {
+	return c.newDMatrixStrided(cols, nrow, ncol, nthread, 4, 4*nrow)
+}
+
+// newDMatrixStrided is newDMatrix for any layout: the byte distance
+// between rows and between features.
+func (c *capi) newDMatrixStrided(cols []float32, nrow, ncol int, nthread int, rowStride, colStride int) (*dmatrix, error) {
 	if nrow == 0 || ncol == 0 {
 		return nil, fmt.Errorf("no data")
 	}
 	if len(cols) != nrow*ncol {
 		return nil, fmt.Errorf("internal error: %d values for %d×%d", len(cols), nrow, ncol)
 	}
-	iface := fmt.Sprintf(`{"data":[%d,true],"shape":[%d,%d],"strides":[4,%d],"typestr":"<f4","version":3}`,
-		uintptr(unsafe.Pointer(&cols[0])), nrow, ncol, 4*nrow)
+	iface := fmt.Sprintf(`{"data":[%d,true],"shape":[%d,%d],"strides":[%d,%d],"typestr":"<f4","version":3}`,
+		uintptr(unsafe.Pointer(&cols[0])), nrow, ncol, rowStride, colStride)
 	cfg := fmt.Sprintf(`{"missing":NaN,"nthread":%d}`, nthread)
 	var h handle
 	rc := c.dmatrixFromDense(iface, cfg, &h)
