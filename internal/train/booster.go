@@ -66,7 +66,7 @@ func (bo *Booster) Contributions(rows []float32, nrow, ncol int) ([]float32, int
 
 // Importance is one feature's scores as XGBoost's get_score computes them.
 type Importance struct {
-	Feature                                   string
+	Feature                                    string
 	Weight, Gain, Cover, TotalGain, TotalCover float64
 }
 
