@@ -9,6 +9,7 @@ import (
 
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/objstore"
+	"github.com/modelsql/modelsql/internal/xgboost"
 )
 
 // storage lazily builds the object-store fetcher from the data directory's
@@ -70,22 +71,8 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 	if err != nil {
 		return nil, fmt.Errorf("model file %s: %w", objstore.RedactLocation(obj.Location), err)
 	}
-	if n := m.NumFeatures(); n != len(spec.inputs) {
-		return nil, fmt.Errorf("model file %s has %d features but INPUT declares %d columns", obj.Location, n, len(spec.inputs))
-	}
-	mt := spec.options[catalog.OptModelType]
-	obj2 := m.Objective()
-	switch {
-	case mt == catalog.TypeClassifier && !m.IsClassification():
-		return nil, fmt.Errorf("model file %s has objective %s, which is not a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_REGRESSOR'", obj.Location, obj2)
-	case mt == catalog.TypeRegressor && m.IsClassification():
-		return nil, fmt.Errorf("model file %s has objective %s, which is a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_CLASSIFIER'", obj.Location, obj2)
-	case mt == catalog.TypeClassifier && m.NumClasses() == 2 && m.NumGroups() != 1:
-		// A multi-label model: one probability per target, no single label.
-		return nil, fmt.Errorf("model file %s is a multi-label classifier (%d targets per row); ML_PREDICT returns one label per row, so import a single-target classifier", obj.Location, m.NumGroups())
-	case mt == catalog.TypeRegressor && m.NumOutputs() != 1:
-		// ML_PREDICT returns one STRING per row for a regressor.
-		return nil, fmt.Errorf("model file %s predicts %d targets per row; ML_PREDICT returns one value per row, so import a single-target regressor", obj.Location, m.NumOutputs())
+	if err := checkModelFile(m, spec, obj.Location); err != nil {
+		return nil, err
 	}
 	// A presigned http(s) URL carries its signature in the query: keep it out of the catalog.
 	src := objstore.RedactLocation(obj.Location)
@@ -93,6 +80,29 @@ func (s *Session) prepareArtifact(ctx context.Context, ref catalog.Ref, version 
 		src += " (etag " + obj.ETag + ")"
 	}
 	return &catalog.Artifact{Data: obj.Data, Source: src}, nil
+}
+
+// checkModelFile checks a parsed model against the version's INPUT and
+// MODEL_TYPE; where names the file in errors.
+func checkModelFile(m *xgboost.Model, spec *versionSpec, where string) error {
+	if n := m.NumFeatures(); n != len(spec.inputs) {
+		return fmt.Errorf("model file %s has %d features but INPUT declares %d columns", where, n, len(spec.inputs))
+	}
+	mt := spec.options[catalog.OptModelType]
+	obj2 := m.Objective()
+	switch {
+	case mt == catalog.TypeClassifier && !m.IsClassification():
+		return fmt.Errorf("model file %s has objective %s, which is not a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_REGRESSOR'", where, obj2)
+	case mt == catalog.TypeRegressor && m.IsClassification():
+		return fmt.Errorf("model file %s has objective %s, which is a classification objective; declare MODEL_TYPE = 'BOOSTED_TREE_CLASSIFIER'", where, obj2)
+	case mt == catalog.TypeClassifier && m.NumClasses() == 2 && m.NumGroups() != 1:
+		// A multi-label model: one probability per target, no single label.
+		return fmt.Errorf("model file %s is a multi-label classifier (%d targets per row); ML_PREDICT returns one label per row, so import a single-target classifier", where, m.NumGroups())
+	case mt == catalog.TypeRegressor && m.NumOutputs() != 1:
+		// ML_PREDICT returns one STRING per row for a regressor.
+		return fmt.Errorf("model file %s predicts %d targets per row; ML_PREDICT returns one value per row, so import a single-target regressor", where, m.NumOutputs())
+	}
+	return nil
 }
 
 // localLocation resolves a relative file:// location against the working

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,13 +58,12 @@ func unquoteArg(a string) string {
 
 // tableFuncSQL binds one call and returns its replacement and handle.
 func (s *Session) tableFuncSQL(ctx context.Context, c tablefunc.Call) (string, string, error) {
-	minArgs, maxArgs := 3, 4
-	if c.Func == tablefunc.FeatureImportance {
-		minArgs, maxArgs = 2, 2
-	}
-	if len(c.Args) < minArgs || len(c.Args) > maxArgs {
-		return "", "", fmt.Errorf("%s takes %d to %d arguments (model, version%s), got %d", c.Func, minArgs, maxArgs,
-			map[bool]string{true: "", false: ", (query)[, option]"}[c.Func == tablefunc.FeatureImportance], len(c.Args))
+	twoArgs := c.Func == tablefunc.FeatureImportance || c.Func == tablefunc.ExportModel
+	switch {
+	case twoArgs && len(c.Args) != 2:
+		return "", "", fmt.Errorf("%s takes 2 arguments (model, version), got %d", c.Func, len(c.Args))
+	case !twoArgs && (len(c.Args) < 3 || len(c.Args) > 4):
+		return "", "", fmt.Errorf("%s takes 3 to 4 arguments (model, version, (query)[, option]), got %d", c.Func, len(c.Args))
 	}
 	name, err := parser.ParseName(unquoteArg(c.Args[0]))
 	if err != nil {
@@ -87,9 +87,16 @@ func (s *Session) tableFuncSQL(ctx context.Context, c tablefunc.Call) (string, s
 	if m.SourceType != catalog.SourceImport && m.SourceType != catalog.SourceInternal {
 		return "", "", fmt.Errorf("%s needs an XGBoost model (BOOSTED_TREE_CLASSIFIER or BOOSTED_TREE_REGRESSOR); %s is a %s model", c.Func, ref, m.ModelType)
 	}
-	if c.Func == tablefunc.FeatureImportance {
+	switch c.Func {
+	case tablefunc.FeatureImportance:
 		q, err := s.featureImportanceSQL(ctx, v)
 		return q, "", err
+	case tablefunc.ExportModel:
+		data, err := s.w.Catalog.ArtifactData(ctx, v.Artifact)
+		if err != nil {
+			return "", "", err
+		}
+		return fmt.Sprintf("(SELECT '%s' AS model_base64, %d::BIGINT AS size, '%s' AS sha256)", base64.StdEncoding.EncodeToString(data), len(data), v.Artifact), "", nil
 	}
 	query, err := tablefunc.Query(c.Func, c.Args[2])
 	if err != nil {

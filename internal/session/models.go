@@ -116,6 +116,9 @@ func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Res
 	if st.Query != "" {
 		return s.createTrained(ctx, st)
 	}
+	if registersTrained(st.Options, nil) {
+		return s.createRegistered(ctx, st)
+	}
 	ref, err := s.resolveForWrite(ctx, st.Model)
 	if err != nil {
 		return nil, err
@@ -163,6 +166,9 @@ func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Resul
 		if strings.EqualFold(v.Name, st.Version) {
 			return nil, fmt.Errorf("version %s of model %s already exists; version names must be unique within a model", st.Version, ref)
 		}
+	}
+	if registersTrained(st.Options, m) {
+		return s.addRegistered(ctx, ref, m, st)
 	}
 	spec, err := s.checkVersion(st.Version, st.HasInput, st.Input, st.Options, st.Comment, m)
 	if err != nil {

@@ -3,6 +3,7 @@ package session
 import (
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -371,5 +372,42 @@ func TestTableFunctionsOnImportedModel(t *testing.T) {
 		if _, err := s.Exec(context.Background(), tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.sql, err, tc.want)
 		}
+	}
+}
+
+func TestRegisterModelData(t *testing.T) {
+	s := open(t)
+	raw, err := os.ReadFile(irisPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := base64.StdEncoding.EncodeToString(raw)
+	in4 := "INPUT(a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE)"
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE MODEL r WITH VERSION v1 " + in4 + " OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER')", "MODEL_DATA"},
+		{"CREATE MODEL r WITH VERSION v1 " + in4 + " OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', MODEL_DATA='%%%')", "not valid base64"},
+		{"CREATE MODEL r WITH VERSION v1 " + in4 + " OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', MODEL_DATA='aGVsbG8=')", "MODEL_DATA:"},
+		{"CREATE MODEL r WITH VERSION v1 INPUT(a DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', MODEL_DATA='" + data + "')", "INPUT declares 1"},
+		{"CREATE MODEL r WITH VERSION v1 " + in4 + " OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_REGRESSOR', MODEL_DATA='" + data + "')", "classification objective"},
+		{"CREATE MODEL r WITH VERSION v1 " + in4 + " OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file:///x', MODEL_DATA='" + data + "')", "LOCATION is not allowed"},
+		{"CREATE MODEL r WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', MODEL_DATA='" + data + "')", "INPUT(...) is required"},
+	} {
+		if _, err := s.Exec(context.Background(), tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%.120s: err %v, want %q", tc.sql, err, tc.want)
+		}
+	}
+	exec(t, s, "CREATE MODEL r WITH VERSION v1 "+in4+" OPTIONS(MODEL_SOURCE_TYPE='INTERNAL_TRAIN', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', MODEL_DATA='"+data+"') COMMENT 'py'")
+	exec(t, s, "ALTER MODEL r ADD VERSION v2 "+in4+" OPTIONS(MODEL_DATA='"+data+"')")
+	res := exec(t, s, "DESC MODEL r VERSION v2")
+	for _, row := range res.Rows {
+		if strings.Contains(fmt.Sprint(row[1]), "MODEL_DATA") {
+			t.Fatalf("MODEL_DATA is kept: %v", row)
+		}
+	}
+	if got := exec(t, s, "SELECT model_base64 FROM ML_EXPORT_MODEL(r, v2)").Rows[0][0]; got != data {
+		t.Fatal("ML_EXPORT_MODEL does not return the registered file")
+	}
+	if got := exec(t, s, "SELECT ML_PREDICT(r, v1, 5.1, 3.5, 1.4, 0.2).label").Rows[0][0]; got != "0" {
+		t.Fatalf("label %v", got)
 	}
 }

@@ -1,5 +1,6 @@
 // Package tablefunc finds modelsql's table functions in a statement —
-// ML_EVALUATE, ML_EXPLAIN_PREDICT and ML_FEATURE_IMPORTANCE — so that the
+// ML_EVALUATE, ML_EXPLAIN_PREDICT, ML_FEATURE_IMPORTANCE and
+// ML_EXPORT_MODEL — so that the
 // session can replace each call by the subquery that computes it.
 package tablefunc
 
@@ -15,7 +16,10 @@ const (
 	Evaluate          = "ML_EVALUATE"
 	ExplainPredict    = "ML_EXPLAIN_PREDICT"
 	FeatureImportance = "ML_FEATURE_IMPORTANCE"
+	ExportModel       = "ML_EXPORT_MODEL"
 )
+
+var names = map[string]bool{Evaluate: true, ExplainPredict: true, FeatureImportance: true, ExportModel: true}
 
 // Call is one call in a statement's text.
 type Call struct {
@@ -27,7 +31,12 @@ type Call struct {
 // Mentions reports cheaply whether sql may hold a call.
 func Mentions(sql string) bool {
 	u := strings.ToUpper(sql)
-	return strings.Contains(u, Evaluate) || strings.Contains(u, ExplainPredict) || strings.Contains(u, FeatureImportance)
+	for n := range names {
+		if strings.Contains(u, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Find returns the calls in sql, outermost only, in order.
@@ -43,7 +52,7 @@ func Find(sql string) ([]Call, error) {
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		name := strings.ToUpper(t.Text)
-		if t.Kind != parser.TokIdent || (name != Evaluate && name != ExplainPredict && name != FeatureImportance) {
+		if t.Kind != parser.TokIdent || !names[name] {
 			continue
 		}
 		if i+1 >= len(toks) || toks[i+1].Kind != parser.TokOp || toks[i+1].Text != "(" {

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func requireLibXGBoost(t *testing.T) {
+	t.Helper()
+	r := run(t, "", "-c", "CREATE TABLE t AS SELECT 1.0 AS x, 1.0 AS y", "-c", "CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', NUM_ROUNDS='1') AS SELECT * FROM t", "--data", t.TempDir())
+	if r.code != 0 {
+		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
+			t.Fatalf("training does not work: %s", r.stderr)
+		}
+		t.Skip(r.stderr)
+	}
+}
+
+// TestTrainEvaluateExplainInShell trains, predicts, evaluates and explains
+// through the shell, on the golden regressor's rows.
+func TestTrainEvaluateExplainInShell(t *testing.T) {
+	requireLibXGBoost(t)
+	csv := filepath.Join(repoRoot(), "internal", "train", "testdata", "golden", "regressor.csv")
+	r := run(t, "", "--data", t.TempDir(), "--format", "csv",
+		"-c", "CREATE TABLE houses AS SELECT * FROM read_csv('"+csv+"')",
+		"-c", "CREATE MODEL price WITH VERSION v1 OPTIONS(MODEL_TYPE = 'BOOSTED_TREE_REGRESSOR', LABEL_COL = 'y', NUM_ROUNDS = '20', MAX_DEPTH = '4', DATA_SPLIT_EVAL_FRACTION = '0.2', EARLY_STOP_ROUNDS = '3') COMMENT 'trained in SQL' AS SELECT * FROM houses",
+		"-c", "SELECT count(ML_PREDICT(price, v1, f0, f1, f2, f3, f4, f5)) AS n FROM houses",
+		"-c", "SELECT r2_score > 0.5 AS good FROM ML_EVALUATE(price, v1, (SELECT * FROM houses))",
+		"-c", "SELECT len(attributions) AS k FROM ML_EXPLAIN_PREDICT(price, DEFAULT_VERSION, (SELECT * FROM houses LIMIT 1), 3)",
+		"-c", "SELECT count(*) > 0 AS some FROM ML_FEATURE_IMPORTANCE(price, v1)",
+		"-c", "SHOW MODELS")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"n\n1200\n", "good\ntrue\n", "k\n3\n", "some\ntrue\n", "price,", "INTERNAL_TRAIN,BOOSTED_TREE_REGRESSOR,v1"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// TestPythonPackageThroughServer runs python/modelsql against `modelsql
+// serve`: to_odps_model then ML_PREDICT equals the estimator bit for bit,
+// read_odps_model gives the same booster back, privileges apply.
+func TestPythonPackageThroughServer(t *testing.T) {
+	requirePsycopg2(t)
+	if exec.Command("/usr/bin/python3", "-c", "import xgboost, numpy").Run() != nil {
+		t.Skip("python3-xgboost is not installed")
+	}
+	requireLibXGBoost(t)
+	data := t.TempDir()
+	addUser(t, data, "admin", "admin-password-1", true)
+	s := serve(t, data)
+	cmd := exec.Command("/usr/bin/python3", filepath.Join(repoRoot(), "e2e", "testdata", "python_package.py"), strconv.Itoa(s.port), "admin-password-1")
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(repoRoot(), "python"))
+	stdout, stderr, code := runCommand(t, cmd)
+	if code != 0 {
+		t.Fatalf("python: %s\n%s\nserver:\n%s", stderr, stdout, s.log())
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	for _, k := range []string{"clf_probs_equal", "clf_labels_equal", "reg_predictions_equal", "read_back_equal_bytes", "read_back_predictions_equal", "read_default_equal", "sql_model_read_back"} {
+		if out[k] != true {
+			t.Errorf("%s = %v", k, out[k])
+		}
+	}
+	if out["clf_version"] != "v1" || out["reg_v1"] != "v1" || out["reg_v2"] != "v2" {
+		t.Errorf("versions %v %v %v", out["clf_version"], out["reg_v1"], out["reg_v2"])
+	}
+	models, _ := json.Marshal(out["models"])
+	if want := `[["py_clf","INTERNAL_TRAIN","BOOSTED_TREE_CLASSIFIER","v1"],["py_reg","INTERNAL_TRAIN","BOOSTED_TREE_REGRESSOR","v2"]]`; string(models) != want {
+		t.Errorf("models %s", models)
+	}
+	desc, _ := json.Marshal(out["desc_v1"])
+	if want := `{"Comment":"first","Input[1]":"f0 DOUBLE","Option.MODEL_SOURCE_TYPE":"INTERNAL_TRAIN"}`; string(desc) != want {
+		t.Errorf("desc %s", desc)
+	}
+	if labels, _ := json.Marshal(out["sql_model_labels"]); string(labels) != `["down","up"]` {
+		t.Errorf("labels %s", labels)
+	}
+	for _, k := range []string{"bob", "bob_train"} {
+		if s, _ := out[k].(string); !strings.Contains(s, "CreateModel") {
+			t.Errorf("%s: %v", k, out[k])
+		}
+	}
+}
