@@ -7,6 +7,7 @@
 DROP MODEL IF EXISTS test_xgboost_classifier;
 DROP MODEL IF EXISTS demo_model_xgboost_regressor;
 DROP MODEL IF EXISTS demo_llm;
+DROP MODEL IF EXISTS iris_trained;
 
 -- Data sets shipped in examples/ (see examples/train_demo.py).
 CREATE OR REPLACE TABLE iris AS SELECT * FROM read_csv('examples/iris.csv');
@@ -63,7 +64,21 @@ ALTER MODEL demo_model_xgboost_regressor SET DEFAULT_VERSION = v02;
 SHOW VERSIONS FOR MODEL demo_model_xgboost_regressor;
 ALTER MODEL demo_model_xgboost_regressor DROP VERSION v01;
 
--- 4. A remote language model (here modelsql's own test server, speaking PAI-EAS).
+-- 4. Train a model in SQL (XGBoost itself, through libxgboost; docs/training.md),
+--    then evaluate and explain it.
+CREATE MODEL iris_trained WITH VERSION v1
+OPTIONS(MODEL_TYPE = 'BOOSTED_TREE_CLASSIFIER', LABEL_COL = 'species',
+        NUM_ROUNDS = '20', MAX_DEPTH = '3', SEED = '1', DATA_SPLIT_EVAL_FRACTION = '0.2')
+COMMENT 'trained in SQL'
+AS SELECT f1, f2, f3, f4, CASE label WHEN 0 THEN 'setosa' WHEN 1 THEN 'versicolor' ELSE 'virginica' END AS species
+   FROM iris ORDER BY hash(id);
+SELECT id, ML_PREDICT(iris_trained, v1, f1, f2, f3, f4).label AS predicted FROM iris WHERE id % 50 = 1 ORDER BY id;
+SELECT * FROM ML_EVALUATE(iris_trained, v1,
+    (SELECT f1, f2, f3, f4, CASE label WHEN 0 THEN 'setosa' WHEN 1 THEN 'versicolor' ELSE 'virginica' END AS species FROM iris));
+SELECT id, prediction, attributions FROM ML_EXPLAIN_PREDICT(iris_trained, v1, (SELECT * FROM iris WHERE id = 101), 2);
+SELECT * FROM ML_FEATURE_IMPORTANCE(iris_trained, v1) ORDER BY total_gain DESC;
+
+-- 5. A remote language model (here modelsql's own test server, speaking PAI-EAS).
 CREATE MODEL demo_llm WITH VERSION v1
 OPTIONS(
     MODEL_SOURCE_TYPE = 'REMOTE', MODEL_TYPE = 'LLM', TASKS = 'text-generation',
@@ -75,6 +90,6 @@ SELECT AI_GENERATE(demo_llm, DEFAULT_VERSION, 'Describe an iris flower in one li
 SELECT AI_CLASSIFY(demo_llm, v1, 'The striker scored twice in the final', ARRAY('tech', 'sports', 'finance')) AS topic;
 DESC MODEL demo_llm VERSION v1;
 
--- 5. Clean up.
+-- 6. Clean up.
 DROP MODEL demo_llm;
 SHOW MODELS;

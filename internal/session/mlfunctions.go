@@ -169,6 +169,11 @@ func (s *Session) featureImportanceSQL(ctx context.Context, v *catalog.Version) 
 	if err != nil {
 		return "", err
 	}
+	// XGBoost names unnamed features f0, f1, ...: those become INPUT names.
+	unnamed := true
+	if m, err := parseModel(data); err == nil && len(m.FeatureNames()) > 0 {
+		unnamed = false
+	}
 	cols := "feature, weight, gain, cover, total_gain, total_cover"
 	if len(imp) == 0 {
 		return "(SELECT NULL::VARCHAR AS feature, NULL::DOUBLE AS weight, NULL::DOUBLE AS gain, NULL::DOUBLE AS cover, NULL::DOUBLE AS total_gain, NULL::DOUBLE AS total_cover WHERE false)", nil
@@ -177,7 +182,7 @@ func (s *Session) featureImportanceSQL(ctx context.Context, v *catalog.Version) 
 	var rows []string
 	for _, it := range imp {
 		name := it.Feature
-		if strings.HasPrefix(name, "f") {
+		if unnamed && strings.HasPrefix(name, "f") {
 			if i, err := strconv.Atoi(name[1:]); err == nil && i >= 0 && i < len(v.Inputs) {
 				name = v.Inputs[i].Name
 			}

@@ -223,6 +223,12 @@ func TestTrainInSQLErrors(t *testing.T) {
 	// ADD VERSION inherits the model type; labels may be strings.
 	exec(t, s, "CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LABEL_COL='y') AS SELECT x, y FROM t")
 	exec(t, s, "ALTER MODEL m ADD VERSION v2 OPTIONS(LABEL_COL='lab', NUM_ROUNDS='3') AS SELECT x, CASE WHEN y = 1 THEN 'high' ELSE 'low' END AS lab FROM t")
+	// Feature names that look like XGBoost's f0, f1, ... stay as they are.
+	exec(t, s, "ALTER MODEL m ADD VERSION v9 OPTIONS(LABEL_COL='y') AS SELECT 1.0 AS f1, x AS f0, y FROM t")
+	imp := exec(t, s, "SELECT list(feature ORDER BY feature) FROM ML_FEATURE_IMPORTANCE(m, v9)").Rows[0][0]
+	if fmt.Sprint(imp) != "[f0]" {
+		t.Errorf("importance features %v", imp)
+	}
 	r := exec(t, s, "SELECT ML_PREDICT(m, v2, 40.0).label, ML_PREDICT(m, v1, 40.0).label")
 	if r.Rows[0][0] != "high" || r.Rows[0][1] != "1" {
 		t.Fatalf("labels %v", r.Rows[0])
