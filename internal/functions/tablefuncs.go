@@ -91,7 +91,7 @@ func (f *evaluateFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *evaluateFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.execute)}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.reg, f.execute)}
 }
 
 func (f *evaluateFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {
@@ -225,7 +225,7 @@ func (f *explainFunc) Config() duckdb.ScalarFuncConfig {
 }
 
 func (f *explainFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.execute)}
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.reg, f.execute)}
 }
 
 func (f *explainFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {

@@ -113,32 +113,16 @@ func (s *Session) checkVersion(version string, hasInput bool, input []parser.Col
 }
 
 func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Result, error) {
-	if st.Query != "" {
-		return s.createTrained(ctx, st)
-	}
-	if registersTrained(st.Options, nil) {
-		return s.createRegistered(ctx, st)
-	}
 	ref, err := s.resolveForWrite(ctx, st.Model)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := s.checkVersion(st.Version, st.HasInput, st.Input, st.Options, st.Comment, nil)
+	spec, art, err := s.newVersion(ctx, ref, st.Version, st.HasInput, st.Input, st.Options, st.Comment, st.Query, nil, st.IfNotExists)
 	if err != nil {
 		return nil, err
 	}
-	if st.IfNotExists {
-		// Do not fetch a model file for nothing.
-		if _, _, err := s.w.Catalog.GetModel(ctx, ref); err == nil {
-			return ok(), nil
-		}
-	}
-	if err := s.checkFallback(ctx, ref, st.Version, spec.options); err != nil {
-		return nil, err
-	}
-	art, err := s.prepareArtifact(ctx, ref, st.Version, spec)
-	if err != nil {
-		return nil, err
+	if spec == nil {
+		return ok(), nil // IF NOT EXISTS and the model exists
 	}
 	_, err = s.w.Catalog.CreateModel(ctx, catalog.NewModel{
 		Ref: ref, Owner: s.User, IfNotExists: st.IfNotExists, Version: st.Version,
@@ -151,9 +135,6 @@ func (s *Session) createModel(ctx context.Context, st *parser.CreateModel) (*Res
 }
 
 func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Result, error) {
-	if st.Query != "" {
-		return s.addTrained(ctx, st)
-	}
 	ref, err := s.resolveForWrite(ctx, st.Model)
 	if err != nil {
 		return nil, err
@@ -167,17 +148,7 @@ func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Resul
 			return nil, fmt.Errorf("version %s of model %s already exists; version names must be unique within a model", st.Version, ref)
 		}
 	}
-	if registersTrained(st.Options, m) {
-		return s.addRegistered(ctx, ref, m, st)
-	}
-	spec, err := s.checkVersion(st.Version, st.HasInput, st.Input, st.Options, st.Comment, m)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkFallback(ctx, ref, st.Version, spec.options); err != nil {
-		return nil, err
-	}
-	art, err := s.prepareArtifact(ctx, ref, st.Version, spec)
+	spec, art, err := s.newVersion(ctx, ref, st.Version, st.HasInput, st.Input, st.Options, st.Comment, st.Query, m, false)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +158,42 @@ func (s *Session) addVersion(ctx context.Context, st *parser.AddVersion) (*Resul
 		return nil, err
 	}
 	return ok(), nil
+}
+
+// newVersion checks what CREATE MODEL and ADD VERSION share and makes the
+// version's model file: trained by the query, registered (MODEL_DATA) or
+// fetched (IMPORT). existing is the model when adding a version. With
+// ifNotExists and an existing model it does nothing expensive and returns
+// a nil spec.
+func (s *Session) newVersion(ctx context.Context, ref catalog.Ref, version string, hasInput bool, input []parser.Column, opts []parser.Option, comment *string, query string, existing *catalog.Model, ifNotExists bool) (*versionSpec, *catalog.Artifact, error) {
+	exists := func() bool {
+		if !ifNotExists {
+			return false
+		}
+		_, _, err := s.w.Catalog.GetModel(ctx, ref)
+		return err == nil
+	}
+	switch {
+	case query != "":
+		if exists() {
+			return nil, nil, nil // do not train for nothing
+		}
+		return s.trainVersion(ctx, version, hasInput, opts, comment, query, existing)
+	case registersTrained(opts, existing):
+		return s.registeredSpec(version, hasInput, input, opts, comment, existing)
+	}
+	spec, err := s.checkVersion(version, hasInput, input, opts, comment, existing)
+	if err != nil {
+		return nil, nil, err
+	}
+	if exists() {
+		return nil, nil, nil // do not fetch a model file for nothing
+	}
+	if err := s.checkFallback(ctx, ref, version, spec.options); err != nil {
+		return nil, nil, err
+	}
+	art, err := s.prepareArtifact(ctx, ref, version, spec)
+	return spec, art, err
 }
 
 const timeLayout = "2006-01-02 15:04:05"

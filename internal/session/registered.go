@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -92,35 +91,4 @@ func (s *Session) registeredSpec(version string, hasInput bool, input []parser.C
 		return nil, nil, err
 	}
 	return spec, &catalog.Artifact{Data: raw, Source: "registered by a client (MODEL_DATA)"}, nil
-}
-
-func (s *Session) createRegistered(ctx context.Context, st *parser.CreateModel) (*Result, error) {
-	ref, err := s.resolveForWrite(ctx, st.Model)
-	if err != nil {
-		return nil, err
-	}
-	spec, art, err := s.registeredSpec(st.Version, st.HasInput, st.Input, st.Options, st.Comment, nil)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.w.Catalog.CreateModel(ctx, catalog.NewModel{
-		Ref: ref, Owner: s.User, IfNotExists: st.IfNotExists, Version: st.Version,
-		Inputs: spec.inputs, Options: spec.options, Comment: spec.comment, Artifact: art,
-	}); err != nil {
-		return nil, err
-	}
-	return ok(), nil
-}
-
-func (s *Session) addRegistered(ctx context.Context, ref catalog.Ref, m *catalog.Model, st *parser.AddVersion) (*Result, error) {
-	spec, art, err := s.registeredSpec(st.Version, st.HasInput, st.Input, st.Options, st.Comment, m)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.w.Catalog.AddVersion(ctx, catalog.NewVersion{
-		Ref: ref, Version: st.Version, Inputs: spec.inputs, Options: spec.options, Comment: spec.comment, Artifact: art,
-	}); err != nil {
-		return nil, err
-	}
-	return ok(), nil
 }

@@ -32,49 +32,42 @@ type trainingInfo struct {
 	History       []train.Round `json:"history"`
 }
 
-// trained is a version trained by a statement, ready for the catalog.
-type trained struct {
-	inputs  []catalog.Column
-	options map[string]string
-	art     *catalog.Artifact
-}
-
 // trainVersion runs a training statement's query and trains the version.
 // existing is the model when adding a version.
-func (s *Session) trainVersion(ctx context.Context, version string, hasInput bool, opts []parser.Option, comment *string, query string, existing *catalog.Model) (*trained, error) {
+func (s *Session) trainVersion(ctx context.Context, version string, hasInput bool, opts []parser.Option, comment *string, query string, existing *catalog.Model) (*versionSpec, *catalog.Artifact, error) {
 	if err := catalog.ValidateVersionName(version); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := catalog.ValidateComment(comment); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if hasInput {
-		return nil, fmt.Errorf("INPUT(...) is not allowed with AS query: a trained version's inputs are the query's feature columns")
+		return nil, nil, fmt.Errorf("INPUT(...) is not allowed with AS query: a trained version's inputs are the query's feature columns")
 	}
 	existingType := ""
 	if existing != nil {
 		if existing.SourceType != train.SourceInternal {
-			return nil, fmt.Errorf("model %s is an %s model; versions trained with AS query belong to models whose MODEL_SOURCE_TYPE is %s", existing.Name, existing.SourceType, train.SourceInternal)
+			return nil, nil, fmt.Errorf("model %s is an %s model; versions trained with AS query belong to models whose MODEL_SOURCE_TYPE is %s", existing.Name, existing.SourceType, train.SourceInternal)
 		}
 		existingType = existing.ModelType
 	}
 	m := map[string]string{}
 	for _, o := range opts {
 		if _, dup := m[o.Key]; dup {
-			return nil, fmt.Errorf("option %s is given more than once", o.Key)
+			return nil, nil, fmt.Errorf("option %s is given more than once", o.Key)
 		}
 		m[o.Key] = o.Value
 	}
 	spec, err := train.ParseOptions(m, existingType)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := train.Version(); err != nil {
-		return nil, err // before running the query
+		return nil, nil, err // before running the query
 	}
 	q, cleanup, err := s.bindInference(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer cleanup()
 	kind := dataset.NumLabel
@@ -83,7 +76,7 @@ func (s *Session) trainVersion(ctx context.Context, version string, hasInput boo
 	}
 	tab, err := dataset.Read(ctx, s.conn, q, dataset.Spec{Label: spec.LabelCol, LabelKind: kind, Split: spec.SplitCol}, spec.EvalFraction)
 	if err != nil {
-		return nil, s.cleanDuckDBError(err)
+		return nil, nil, s.cleanDuckDBError(err)
 	}
 	inputs := make([]catalog.Column, len(tab.Features))
 	names := make([]string, len(tab.Features))
@@ -92,20 +85,20 @@ func (s *Session) trainVersion(ctx context.Context, version string, hasInput boo
 		names[i] = f.Name
 	}
 	if inputs, err = catalog.ValidateColumns(inputs); err != nil {
-		return nil, fmt.Errorf("%w (feature columns become the version's INPUT: rename them with AS)", err)
+		return nil, nil, fmt.Errorf("%w (feature columns become the version's INPUT: rename them with AS)", err)
 	}
 	if tab.Train.NRows == 0 {
-		return nil, fmt.Errorf("the query returned no training rows")
+		return nil, nil, fmt.Errorf("the query returned no training rows")
 	}
 	var eval *train.Data
 	if tab.Eval != nil && tab.Eval.NRows > 0 {
 		eval = &train.Data{Names: names, Columns: tab.Eval.Columns, Labels: tab.Eval.Labels, NRows: tab.Eval.NRows}
 	} else if spec.EarlyStop > 0 {
-		return nil, fmt.Errorf("EARLY_STOP_ROUNDS needs evaluation rows, and the split left none")
+		return nil, nil, fmt.Errorf("EARLY_STOP_ROUNDS needs evaluation rows, and the split left none")
 	}
 	cfg, err := spec.Config(len(tab.Classes))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	data := &train.Data{Names: names, Columns: tab.Train.Columns, Labels: tab.Train.Labels, NRows: tab.Train.NRows}
 	tab.Train = nil // the columns are data's now
@@ -130,14 +123,17 @@ func (s *Session) trainVersion(ctx context.Context, version string, hasInput boo
 		s.training.Store(int64(done)<<32 | int64(total))
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The runtime that serves ML_PREDICT must read what XGBoost wrote.
 	if _, err := xgboost.Load(res.Model); err != nil {
-		return nil, fmt.Errorf("internal error: the trained model cannot be loaded: %w", err)
+		return nil, nil, fmt.Errorf("internal error: the trained model cannot be loaded: %w", err)
 	}
-	return &trained{inputs: inputs, options: spec.Options,
-		art: &catalog.Artifact{Data: res.Model, Source: "trained by XGBoost " + res.Library}}, nil
+	vs := &versionSpec{inputs: inputs, options: spec.Options}
+	if comment != nil {
+		vs.comment = *comment
+	}
+	return vs, &catalog.Artifact{Data: res.Model, Source: "trained by XGBoost " + res.Library}, nil
 }
 
 // TrainingProgress reports the rounds done and the total of a training
@@ -151,63 +147,6 @@ func (s *Session) TrainingProgress() (done, total int) {
 		return 0, int(v)
 	}
 	return int(v >> 32), int(v & (1<<32 - 1))
-}
-
-func (s *Session) createTrained(ctx context.Context, st *parser.CreateModel) (*Result, error) {
-	ref, err := s.resolveForWrite(ctx, st.Model)
-	if err != nil {
-		return nil, err
-	}
-	if st.IfNotExists {
-		if _, _, err := s.w.Catalog.GetModel(ctx, ref); err == nil {
-			return ok(), nil // do not train for nothing
-		}
-	}
-	t, err := s.trainVersion(ctx, st.Version, st.HasInput, st.Options, st.Comment, st.Query, nil)
-	if err != nil {
-		return nil, err
-	}
-	comment := ""
-	if st.Comment != nil {
-		comment = *st.Comment
-	}
-	if _, err := s.w.Catalog.CreateModel(ctx, catalog.NewModel{
-		Ref: ref, Owner: s.User, IfNotExists: st.IfNotExists, Version: st.Version,
-		Inputs: t.inputs, Options: t.options, Comment: comment, Artifact: t.art,
-	}); err != nil {
-		return nil, err
-	}
-	return ok(), nil
-}
-
-func (s *Session) addTrained(ctx context.Context, st *parser.AddVersion) (*Result, error) {
-	ref, err := s.resolveForWrite(ctx, st.Model)
-	if err != nil {
-		return nil, err
-	}
-	m, vs, err := s.w.Catalog.GetModel(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vs {
-		if strings.EqualFold(v.Name, st.Version) {
-			return nil, fmt.Errorf("version %s of model %s already exists; version names must be unique within a model", st.Version, ref)
-		}
-	}
-	t, err := s.trainVersion(ctx, st.Version, st.HasInput, st.Options, st.Comment, st.Query, m)
-	if err != nil {
-		return nil, err
-	}
-	comment := ""
-	if st.Comment != nil {
-		comment = *st.Comment
-	}
-	if err := s.w.Catalog.AddVersion(ctx, catalog.NewVersion{
-		Ref: ref, Version: st.Version, Inputs: t.inputs, Options: t.options, Comment: comment, Artifact: t.art,
-	}); err != nil {
-		return nil, err
-	}
-	return ok(), nil
 }
 
 // describeTraining adds a trained version's training record to DESC MODEL.
