@@ -91,3 +91,16 @@ func TestPythonPackageThroughServer(t *testing.T) {
 		}
 	}
 }
+
+// Without libxgboost everything but training works, and training names
+// the package to install.
+func TestTrainWithoutLibXGBoost(t *testing.T) {
+	cmd := exec.Command(bin, "--data", t.TempDir(), "-c", "CREATE TABLE t AS SELECT 1.0 AS x, 2.0 AS y",
+		"-c", "SELECT count(*) AS n FROM t",
+		"-c", "CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y') AS SELECT * FROM t")
+	cmd.Env = append(os.Environ(), "MODELSQL_LIBXGBOOST=/nonexistent/libxgboost.so.0")
+	stdout, stderr, code := runCommand(t, cmd)
+	if code != 1 || !strings.Contains(stdout, "1") || !strings.Contains(stderr, "libxgboost0") || !strings.Contains(stderr, "apt-get install") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
