@@ -238,11 +238,12 @@ func Read(ctx context.Context, conn *sql.Conn, query string, spec Spec, evalFrac
 	if evalFraction > 0 && !r.split {
 		cut = nTrain - int(math.Ceil(evalFraction*float64(nTrain)))
 	}
-	t.Train = r.train.part(r.nf, 0, cut)
+	holdout := evalFraction > 0 && !r.split
+	t.Train = r.train.part(r.nf, 0, cut, !holdout)
 	if r.split {
-		t.Eval = r.eval.part(r.nf, 0, r.eval.n)
-	} else if evalFraction > 0 {
-		t.Eval = r.train.part(r.nf, cut, nTrain)
+		t.Eval = r.eval.part(r.nf, 0, r.eval.n, true)
+	} else if holdout {
+		t.Eval = r.train.part(r.nf, cut, nTrain, true)
 	}
 	return t, nil
 }
@@ -255,13 +256,18 @@ type rows struct {
 	exact  []float64
 }
 
-// part copies rows [from, to) into one column-major block.
-func (r *rows) part(nf, from, to int) *Part {
+// part copies rows [from, to) into one column-major block; with release
+// each column is let go once copied, so that the peak is one block and
+// one column rather than two blocks.
+func (r *rows) part(nf, from, to int, release bool) *Part {
 	n := to - from
 	p := &Part{NRows: n, Columns: make([]float32, n*nf)}
 	for j := 0; j < nf; j++ {
 		if r.cols != nil {
 			copy(p.Columns[j*n:(j+1)*n], r.cols[j][from:to])
+			if release {
+				r.cols[j] = nil
+			}
 		}
 	}
 	if r.labels != nil {

@@ -63,7 +63,9 @@ type Progress func(done, total int)
 // evals=[(dtrain, "train"), (deval, "eval")]) does. The attributes attrs
 // returns (given the result so far; attrs may be nil) are stored in the
 // booster (XGBoosterSetAttr) before it is saved. It stops between rounds
-// when ctx is cancelled.
+// when ctx is cancelled. Train lets go of train's and eval's Columns and
+// Labels (sets them to nil) once XGBoost holds its own copy, so that the
+// caller's copy can be freed during training.
 func Train(ctx context.Context, cfg Config, train, eval *Data, attrs func(*Result) map[string]string, progress Progress) (*Result, error) {
 	c, err := load()
 	if err != nil {
@@ -86,6 +88,7 @@ func Train(ctx context.Context, cfg Config, train, eval *Data, attrs func(*Resul
 		return nil, fmt.Errorf("training data: %w", err)
 	}
 	defer dtrain.free()
+	train.Columns, train.Labels = nil, nil
 	sets, names := []*dmatrix{dtrain}, []string{"train"}
 	if eval != nil {
 		deval, err := buildDMatrix(c, eval, cfg.Threads)
@@ -93,6 +96,7 @@ func Train(ctx context.Context, cfg Config, train, eval *Data, attrs func(*Resul
 			return nil, fmt.Errorf("evaluation data: %w", err)
 		}
 		defer deval.free()
+		eval.Columns, eval.Labels = nil, nil
 		sets, names = append(sets, deval), append(names, "eval")
 	}
 	b, err := c.newBooster(sets)
