@@ -51,6 +51,7 @@ type capi struct {
 	boosterSlice         func(h handle, begin, end, step int32, out *handle) int32
 	boosterSetAttr       func(h handle, key, value string) int32
 	boosterSetStrFeature func(h handle, field string, names unsafe.Pointer, n uint64) int32
+	boosterJSONConfig    func(h handle, outLen *uint64, out *unsafe.Pointer) int32
 	boosterSave          func(h handle, config string, outLen *uint64, out *unsafe.Pointer) int32
 	boosterLoad          func(h handle, data unsafe.Pointer, n uint64) int32
 	boosterPredict       func(h handle, dmat handle, config string, outShape *unsafe.Pointer, outDim *uint64, out *unsafe.Pointer) int32
@@ -113,6 +114,7 @@ func open() (*capi, error) {
 		{&c.boosterSlice, "XGBoosterSlice"},
 		{&c.boosterSetAttr, "XGBoosterSetAttr"},
 		{&c.boosterSetStrFeature, "XGBoosterSetStrFeatureInfo"},
+		{&c.boosterJSONConfig, "XGBoosterSaveJsonConfig"},
 		{&c.boosterSave, "XGBoosterSaveModelToBuffer"},
 		{&c.boosterLoad, "XGBoosterLoadModelFromBuffer"},
 		{&c.boosterPredict, "XGBoosterPredictFromDMatrix"},
@@ -316,6 +318,16 @@ func (b *booster) setFeatureNames(names []string) error {
 
 func (b *booster) setAttr(k, v string) error {
 	return b.c.check(b.c.boosterSetAttr(b.h, k, v), "set attribute "+k)
+}
+
+// config returns the booster's configuration as JSON (Booster.save_config).
+func (b *booster) config() ([]byte, error) {
+	var n uint64
+	var p unsafe.Pointer
+	if err := b.c.check(b.c.boosterJSONConfig(b.h, &n, &p), "save config"); err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(p), n)...), nil
 }
 
 // save returns the model in format "ubj" or "json".
