@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,10 +32,7 @@ type Config struct {
 	Params    []Param // XGBoost parameters (objective, eta, max_depth, seed, ...)
 	Rounds    int     // boosting rounds (num_boost_round)
 	EarlyStop int     // stop when the evaluation metric has not improved for this many rounds; 0: never (needs Eval)
-	// Maximize tells early stopping that a larger metric is better; when
-	// nil it is decided from the metric's name as XGBoost's Python package does.
-	Maximize *bool
-	Threads  int // DMatrix construction threads; 0: XGBoost's default
+	Threads   int     // DMatrix construction threads; 0: XGBoost's default
 }
 
 // Round is one round's evaluation: metric name -> value per data set
@@ -119,7 +117,7 @@ func Train(ctx context.Context, cfg Config, train, eval *Data, attrs func(*Resul
 	res := &Result{BestIteration: -1, Library: fmt.Sprintf("%d.%d.%d", c.major, c.minor, c.patch)}
 	var stopper *earlyStop
 	if cfg.EarlyStop > 0 {
-		stopper = &earlyStop{rounds: cfg.EarlyStop, maximize: cfg.Maximize}
+		stopper = &earlyStop{rounds: cfg.EarlyStop}
 	}
 	for i := 0; i < cfg.Rounds; i++ {
 		if err := ctx.Err(); err != nil {
@@ -287,10 +285,6 @@ func sortedKeys(m map[string]string) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	sort.Strings(keys)
 	return keys
 }
