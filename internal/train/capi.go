@@ -127,6 +127,13 @@ func open() (*capi, error) {
 		}
 		purego.RegisterFunc(s.fn, addr)
 	}
+	// XGBoost logs warnings (deprecated files, parameters) on stderr, in the
+	// middle of the shell's output; errors still come back from each call.
+	var setGlobal func(cfg string) int32
+	if addr, err := purego.Dlsym(h, "XGBSetGlobalConfig"); err == nil && addr != 0 {
+		purego.RegisterFunc(&setGlobal, addr)
+		setGlobal(`{"verbosity":0}`)
+	}
 	var ma, mi, pa int32
 	c.version(&ma, &mi, &pa)
 	c.major, c.minor, c.patch = int(ma), int(mi), int(pa)
