@@ -32,6 +32,9 @@ var fuzzSeeds = []string{
 	"SELECT 'unterminated",
 	"/* unterminated",
 	"SELECT ML_PREDICT(m, v, (x)",
+	"CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y') COMMENT 'c' AS SELECT * FROM t;",
+	"ALTER MODEL m ADD VERSION v2 OPTIONS() AS (WITH q AS (SELECT 1) SELECT * FROM q",
+	"SELECT * FROM ML_EVALUATE(m, v, (SELECT * FROM t), 'y') JOIN ML_FEATURE_IMPORTANCE(m, v) ON true",
 	"",
 	";",
 }
