@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelsql/modelsql/internal/train"
 )
@@ -250,16 +251,24 @@ func TestTrainCancelledStatement(t *testing.T) {
 		_, err := s.Exec(ctx, "CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y', NUM_ROUNDS='100000', TREE_METHOD='hist') AS SELECT * FROM t")
 		done <- err
 	}()
+	var err error
+wait:
 	for {
+		select {
+		case err = <-done:
+			t.Fatalf("training ended before it was cancelled: %v", err)
+		default:
+		}
 		if d, total := s.TrainingProgress(); d > 0 {
 			if total != 100000 {
 				t.Errorf("total %d", total)
 			}
-			break
+			break wait
 		}
+		time.Sleep(time.Millisecond)
 	}
 	cancel()
-	if err := <-done; err == nil || !strings.Contains(err.Error(), "cancelled") {
+	if err = <-done; err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Fatalf("err %v", err)
 	}
 	if r := exec(t, s, "SHOW MODELS"); len(r.Rows) != 0 {
