@@ -49,6 +49,9 @@ func labelText(names []string, label int, buf []byte) []byte {
 	return strconv.AppendInt(buf[:0], int64(label), 10)
 }
 
+// ClassNamesOf returns a predictor's class names (nil when it has none).
+func ClassNamesOf(p Predictor) []string { return classNamesOf(p) }
+
 func classNamesOf(p Predictor) []string {
 	if n, ok := p.(ClassNamer); ok {
 		return n.ClassNames()

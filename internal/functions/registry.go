@@ -32,8 +32,9 @@ type Binding struct {
 	// Predictor is the parsed XGBoost model (ML_PREDICT).
 	Predictor Predictor
 
-	// Explain is set for ML_EXPLAIN_PREDICT.
-	Explain *Explain
+	// Explain is set for ML_EXPLAIN_PREDICT, Evaluate for ML_EVALUATE.
+	Explain  *Explain
+	Evaluate *Evaluation
 
 	// Remote is set for AI_* calls.
 	Remote *RemoteCall

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -17,9 +17,10 @@ import (
 // DuckDB functions behind the table functions (the session rewrites each
 // ML_EVALUATE / ML_EXPLAIN_PREDICT call into a subquery calling them).
 const (
-	EvaluateRegressorFunc  = "__modelsql_ml_evaluate_reg"
-	EvaluateClassifierFunc = "__modelsql_ml_evaluate_cls"
-	ExplainFunc            = "__modelsql_ml_explain"
+	EvaluateAddFunc              = "__modelsql_ml_evaluate_add"
+	EvaluateRegressorFinishFunc  = "__modelsql_ml_evaluate_reg"
+	EvaluateClassifierFinishFunc = "__modelsql_ml_evaluate_cls"
+	ExplainFunc                  = "__modelsql_ml_explain"
 )
 
 // Contributor computes SHAP contributions (XGBoost's pred_contribs) for
@@ -41,8 +42,9 @@ func RegisterTableFuncs(conn *sql.Conn, reg *Registry) error {
 		name string
 		fn   duckdb.ScalarFunc
 	}{
-		{EvaluateRegressorFunc, &evaluateFunc{reg: reg}},
-		{EvaluateClassifierFunc, &evaluateFunc{reg: reg, classifier: true}},
+		{EvaluateAddFunc, &evaluateAddFunc{reg: reg}},
+		{EvaluateRegressorFinishFunc, &evaluateFinishFunc{reg: reg}},
+		{EvaluateClassifierFinishFunc, &evaluateFinishFunc{reg: reg, classifier: true}},
 		{ExplainFunc, &explainFunc{reg: reg}},
 	} {
 		if err := duckdb.RegisterScalarUDF(conn, f.name, f.fn); err != nil {
@@ -68,33 +70,150 @@ var (
 	ClassificationMetrics = []string{"accuracy", "precision", "recall", "f1_score", "log_loss", "roc_auc"}
 )
 
-// evaluateFunc takes the handle and list({'y': label, 'p': ML_PREDICT(...)})
-// over all rows and returns the metrics as a STRUCT.
-type evaluateFunc struct {
+// Evaluation is the state of one ML_EVALUATE call: the labels and
+// predictions EvaluateAddFunc collects (from any number of DuckDB threads)
+// for EvaluateFinishFunc.
+type Evaluation struct {
+	Classes map[string]int // classifier: class name -> index; nil for a regressor
+
+	mu    sync.Mutex
+	y     []float64 // regressor labels
+	pred  []float64 // regressor predictions (float32 values)
+	cls   []int     // classifier labels
+	probs []float64 // classifier probabilities, k per row
+}
+
+// evaluateAddFunc takes the handle, the features and the label; it
+// predicts each row as ML_PREDICT does, keeps label and prediction in the
+// binding's Evaluation and returns TRUE.
+type evaluateAddFunc struct{ reg *Registry }
+
+func (f *evaluateAddFunc) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	boolean, _ := duckdb.NewTypeInfo(duckdb.TYPE_BOOLEAN)
+	return duckdb.ScalarFuncConfig{
+		InputTypeInfos:      []duckdb.TypeInfo{varchar},
+		VariadicTypeInfo:    anyT,
+		ResultTypeInfo:      boolean,
+		SpecialNullHandling: true,
+		Volatile:            true,
+	}
+}
+
+func (f *evaluateAddFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.reg, f.execute)}
+}
+
+func (f *evaluateAddFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {
+	chunk := state.GetInputChunk()
+	n := chunk.GetSize()
+	if n == 0 {
+		return nil
+	}
+	b, err := f.reg.chunkBinding(chunk)
+	if err != nil {
+		return err
+	}
+	ev, p := b.Evaluate, b.Predictor
+	if ev == nil || p == nil {
+		return fmt.Errorf("ML_EVALUATE: internal error: no model bound")
+	}
+	nf := chunk.ColumnCount() - 2 // handle, features..., label
+	if nf != p.NumFeatures() {
+		return fmt.Errorf("ML_EVALUATE: %d features given, the model has %d", nf, p.NumFeatures())
+	}
+	no := p.Outputs()
+	buf := getBuffers(n * no)
+	defer putBuffers(buf)
+	out := buf.out
+	if cols, ok := readColumnsFast(chunk, 1, n, nf, buf); ok {
+		err = p.PredictColumns(cols, n, out)
+	} else {
+		feats := buf.rowMajor(n * nf)
+		if err = readFeatures(chunk, n, nf, feats); err == nil {
+			err = p.PredictRows(feats, n, out)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	k := p.ClassProbs()
+	var y, pred []float64
+	var cls []int
+	var probs []float64
+	row := make([]float32, max(k, 1))
+	for i := 0; i < n; i++ {
+		v, err := chunk.GetValue(nf+1, i)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return fmt.Errorf("ML_EVALUATE: the label is NULL in a row; leave such rows out")
+		}
+		if ev.Classes == nil {
+			yv, ok := v.(float64)
+			if !ok {
+				return fmt.Errorf("ML_EVALUATE: internal error: label %T", v)
+			}
+			y, pred = append(y, yv), append(pred, float64(out[i*no]))
+			continue
+		}
+		name, _ := v.(string)
+		c, ok := ev.Classes[name]
+		if !ok {
+			return fmt.Errorf("ML_EVALUATE: label %q is not one of the model's classes (%s)", name, classList(ev.Classes))
+		}
+		p.Classify(out[i*no:(i+1)*no], row[:k])
+		cls = append(cls, c)
+		for _, x := range row[:k] {
+			probs = append(probs, float64(x))
+		}
+	}
+	ev.mu.Lock()
+	ev.y, ev.pred = append(ev.y, y...), append(ev.pred, pred...)
+	ev.cls, ev.probs = append(ev.cls, cls...), append(ev.probs, probs...)
+	ev.mu.Unlock()
+	b.Rows.Add(int64(n))
+	for row, err := range state.Rows() {
+		if err != nil {
+			return err
+		}
+		if err := row.SetResult(true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// evaluateFinishFunc takes the handle and the number of rows added (which
+// makes DuckDB run it after them) and returns the metrics as a STRUCT.
+type evaluateFinishFunc struct {
 	reg        *Registry
 	classifier bool
 }
 
-func (f *evaluateFunc) Config() duckdb.ScalarFuncConfig {
+func (f *evaluateFinishFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
 	double, _ := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
 	names := RegressionMetrics
 	if f.classifier {
 		names = ClassificationMetrics
 	}
 	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar, anyT},
+		InputTypeInfos:      []duckdb.TypeInfo{varchar, bigint},
 		ResultTypeInfo:      structOf(names, double),
 		SpecialNullHandling: true,
+		Volatile:            true,
 	}
 }
 
-func (f *evaluateFunc) Executor() duckdb.ScalarFuncExecutor {
+func (f *evaluateFinishFunc) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: guarded(f.reg, f.execute)}
 }
 
-func (f *evaluateFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {
+func (f *evaluateFinishFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState) error {
 	chunk := state.GetInputChunk()
 	if chunk.GetSize() == 0 {
 		return nil
@@ -103,12 +222,39 @@ func (f *evaluateFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorS
 	if err != nil {
 		return err
 	}
-	for row, err := range state.Rows() {
+	if b.Evaluate == nil || b.Predictor == nil {
+		return fmt.Errorf("ML_EVALUATE: internal error: no model bound")
+	}
+	ev := b.Evaluate
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	var res map[string]any
+	if ev.Classes == nil {
+		if len(ev.y) == 0 {
+			return fmt.Errorf("ML_EVALUATE: the query returned no rows")
+		}
+		r, err := metrics.Regress(ev.y, ev.pred)
 		if err != nil {
 			return err
 		}
-		list, _ := (*row.GetValuePtr(1)).([]any)
-		res, err := f.evaluate(b, list)
+		res = map[string]any{"mean_absolute_error": r.MeanAbsoluteError, "mean_squared_error": r.MeanSquaredError,
+			"root_mean_squared_error": r.RootMeanSquaredError, "r2_score": r.R2, "explained_variance": r.ExplainedVariance}
+	} else {
+		if len(ev.cls) == 0 {
+			return fmt.Errorf("ML_EVALUATE: the query returned no rows")
+		}
+		r, err := metrics.Classify(ev.cls, ev.probs, b.Predictor.ClassProbs())
+		if err != nil {
+			return err
+		}
+		auc := any(r.ROCAUC)
+		if math.IsNaN(r.ROCAUC) {
+			auc = nil
+		}
+		res = map[string]any{"accuracy": r.Accuracy, "precision": r.Precision, "recall": r.Recall,
+			"f1_score": r.F1, "log_loss": r.LogLoss, "roc_auc": auc}
+	}
+	for row, err := range state.Rows() {
 		if err != nil {
 			return err
 		}
@@ -117,78 +263,6 @@ func (f *evaluateFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorS
 		}
 	}
 	return nil
-}
-
-func (f *evaluateFunc) evaluate(b *Binding, list []any) (map[string]any, error) {
-	if len(list) == 0 {
-		return nil, fmt.Errorf("ML_EVALUATE: the query returned no rows")
-	}
-	if !f.classifier {
-		y := make([]float64, 0, len(list))
-		p := make([]float64, 0, len(list))
-		for i, e := range list {
-			m, _ := e.(map[string]any)
-			yv, ok1 := m["y"].(float64)
-			ps, ok2 := m["p"].(string)
-			if !ok1 {
-				return nil, fmt.Errorf("ML_EVALUATE: the label is NULL in row %d", i+1)
-			}
-			x, err := strconv.ParseFloat(ps, 32)
-			if !ok2 || err != nil {
-				return nil, fmt.Errorf("ML_EVALUATE: no prediction for row %d", i+1)
-			}
-			y, p = append(y, yv), append(p, x)
-		}
-		r, err := metrics.Regress(y, p)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"mean_absolute_error": r.MeanAbsoluteError, "mean_squared_error": r.MeanSquaredError,
-			"root_mean_squared_error": r.RootMeanSquaredError, "r2_score": r.R2, "explained_variance": r.ExplainedVariance}, nil
-	}
-	k := b.Predictor.ClassProbs()
-	names := classNamesOf(b.Predictor)
-	code := map[string]int{}
-	for c := 0; c < k; c++ {
-		if names != nil {
-			code[names[c]] = c
-		} else {
-			code[strconv.Itoa(c)] = c
-		}
-	}
-	y := make([]int, 0, len(list))
-	probs := make([]float64, 0, len(list)*k)
-	for i, e := range list {
-		m, _ := e.(map[string]any)
-		ys, ok := m["y"].(string)
-		if !ok {
-			return nil, fmt.Errorf("ML_EVALUATE: the label is NULL in row %d", i+1)
-		}
-		c, ok := code[ys]
-		if !ok {
-			return nil, fmt.Errorf("ML_EVALUATE: label %q in row %d is not one of the model's classes (%s)", ys, i+1, classList(code))
-		}
-		pm, _ := m["p"].(map[string]any)
-		ps, _ := pm["probs"].([]any)
-		if len(ps) != k {
-			return nil, fmt.Errorf("ML_EVALUATE: no prediction for row %d", i+1)
-		}
-		for _, v := range ps {
-			x, _ := v.(float32)
-			probs = append(probs, float64(x))
-		}
-		y = append(y, c)
-	}
-	r, err := metrics.Classify(y, probs, k)
-	if err != nil {
-		return nil, err
-	}
-	auc := any(r.ROCAUC)
-	if math.IsNaN(r.ROCAUC) {
-		auc = nil
-	}
-	return map[string]any{"accuracy": r.Accuracy, "precision": r.Precision, "recall": r.Recall,
-		"f1_score": r.F1, "log_loss": r.LogLoss, "roc_auc": auc}, nil
 }
 
 func classList(code map[string]int) string {

@@ -121,14 +121,26 @@ func (s *Session) tableFuncSQL(ctx context.Context, c tablefunc.Call) (string, s
 		if label == "" {
 			return "", "", fmt.Errorf("ML_EVALUATE(%s, %s): give the label column as the fourth argument, e.g. ML_EVALUATE(m, v, (SELECT ...), 'label')", ref, v.Name)
 		}
-		fn, cast := functions.EvaluateRegressorFunc, "DOUBLE"
+		fn, cast := functions.EvaluateRegressorFinishFunc, "DOUBLE"
+		ev := &functions.Evaluation{}
 		if m.ModelType == catalog.TypeClassifier {
-			fn, cast = functions.EvaluateClassifierFunc, "VARCHAR"
+			fn, cast = functions.EvaluateClassifierFinishFunc, "VARCHAR"
+			ev.Classes = map[string]int{}
+			names := functions.ClassNamesOf(p)
+			for c := 0; c < p.ClassProbs(); c++ {
+				if names != nil {
+					ev.Classes[names[c]] = c
+				} else {
+					ev.Classes[strconv.Itoa(c)] = c
+				}
+			}
 		}
+		bnd.Evaluate = ev
 		h := s.w.Functions.Bind(bnd)
-		predict := fmt.Sprintf("ML_PREDICT(%s.%s.%s, %s, %s)", quoteBack(ref.Project), quoteBack(ref.Schema), quoteBack(m.Name), quoteBack(v.Name), strings.Join(feats, ", "))
-		return fmt.Sprintf("(SELECT unnest(%s('%s', list({'y': CAST(%s AS %s), 'p': %s}))) FROM (%s) AS __modelsql_q)",
-			fn, h, quoteBack(label), cast, predict, query), h, nil
+		// The finishing call depends on the count, so it runs after every
+		// row was added.
+		return fmt.Sprintf("(SELECT unnest(%s('%s', __modelsql_n)) FROM (SELECT count(%s('%s', %s, CAST(%s AS %s))) AS __modelsql_n FROM (%s) AS __modelsql_q) AS __modelsql_c)",
+			fn, h, functions.EvaluateAddFunc, h, strings.Join(feats, ", "), quoteBack(label), cast, query), h, nil
 	}
 	topK := 0
 	if len(c.Args) == 4 {
