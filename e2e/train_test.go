@@ -104,3 +104,42 @@ func TestTrainWithoutLibXGBoost(t *testing.T) {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 }
+
+// The table functions need Execute on the model and Select on what their
+// query reads; training needs CreateModel and Select.
+func TestTableFunctionPrivileges(t *testing.T) {
+	requirePsql(t)
+	requireLibXGBoost(t)
+	data := t.TempDir()
+	addUser(t, data, "admin", "admin-password-1", true)
+	s := serve(t, data)
+	admin := s.psql(t, "admin", "admin-password-1", "default", nil, "-c", "CREATE TABLE t AS SELECT i::DOUBLE AS x, (i > 50)::INT AS y FROM range(100) r(i)",
+		"-c", "CREATE TABLE secret AS SELECT * FROM t",
+		"-c", "CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LABEL_COL='y') AS SELECT * FROM t",
+		"-c", "CREATE MODEL m2 WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LABEL_COL='y') AS SELECT * FROM t",
+		"-c", "CREATE USER bob PASSWORD 'bob-password-1'", "-c", "GRANT Select ON TABLE t TO USER bob",
+		"-c", "GRANT Execute ON MODEL m TO USER bob", "-c", "GRANT CreateModel ON PROJECT default TO USER bob")
+	if admin.code != 0 {
+		t.Fatalf("%s %s", admin.out, admin.err)
+	}
+	for _, tc := range []struct{ sql, want string }{
+		{"SELECT accuracy FROM ML_EVALUATE(m, v1, (SELECT * FROM t))", "1"},
+		{"SELECT count(*) FROM ML_EXPLAIN_PREDICT(m, v1, (SELECT * FROM t), 1)", "100"},
+		{"SELECT count(*) > 0 FROM ML_FEATURE_IMPORTANCE(m, v1)", "t"},
+		{"SELECT length(model_base64) > 0 FROM ML_EXPORT_MODEL(m, v1)", "t"},
+		{"SELECT accuracy FROM ML_EVALUATE(m, v1, (SELECT * FROM secret))", "lacks Select on table default.default.secret"},
+		{"SELECT * FROM ML_EXPLAIN_PREDICT(m, v1, (SELECT * FROM secret))", "lacks Select on table default.default.secret"},
+		{"SELECT * FROM ML_EVALUATE(m2, v1, (SELECT * FROM t))", "lacks Execute on model default.default.m2"},
+		{"SELECT * FROM ML_FEATURE_IMPORTANCE(m2, v1)", "lacks Execute on model default.default.m2"},
+		{"SELECT * FROM ML_EXPORT_MODEL(m2, v1)", "lacks Execute on model default.default.m2"},
+		{"CREATE MODEL b WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y') AS SELECT * FROM secret", "lacks Select on table default.default.secret"},
+		{"CREATE MODEL b WITH VERSION v1 OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y') AS SELECT * FROM t", "CREATE MODEL"},
+		{"ALTER MODEL m ADD VERSION v2 OPTIONS(LABEL_COL='y') AS SELECT * FROM t", "lacks Alter on model default.default.m"},
+	} {
+		r := s.psql(t, "bob", "bob-password-1", "default", nil, "-A", "-t", "-c", tc.sql)
+		got := strings.TrimSpace(r.out + r.err)
+		if strings.Contains(tc.want, "lacks") && !strings.Contains(got, tc.want) || !strings.Contains(tc.want, "lacks") && got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.sql, got, tc.want)
+		}
+	}
+}
