@@ -30,6 +30,7 @@ type trainingInfo struct {
 	BestIteration int           `json:"best_iteration"`
 	Seconds       float64       `json:"seconds"`
 	XGBoost       string        `json:"xgboost"`
+	Parameters    string        `json:"parameters"` // as given to XGBoost, e.g. "objective=binary:logistic max_depth=4"
 	History       []train.Round `json:"history"`
 }
 
@@ -107,8 +108,12 @@ func (s *Session) trainVersion(ctx context.Context, version string, hasInput boo
 	if eval != nil {
 		evalRows = eval.NRows
 	}
+	var params []string
+	for _, p := range cfg.Params {
+		params = append(params, p.Key+"="+p.Value)
+	}
 	attrs := func(r *train.Result) map[string]string {
-		info := trainingInfo{Rows: data.NRows, EvalRows: evalRows, Features: len(names), Rounds: r.Rounds,
+		info := trainingInfo{Parameters: strings.Join(params, " "), Rows: data.NRows, EvalRows: evalRows, Features: len(names), Rounds: r.Rounds,
 			BestIteration: r.BestIteration, Seconds: math.Round(r.Duration.Seconds()*1000) / 1000, XGBoost: r.Library, History: r.History}
 		b, _ := json.Marshal(info)
 		a := map[string]string{attrTraining: string(b)}
@@ -176,6 +181,9 @@ func (s *Session) describeTraining(ctx context.Context, v *catalog.Version, add 
 	}
 	add("Training.Seconds", fmt.Sprint(info.Seconds))
 	add("Training.XGBoost", info.XGBoost)
+	if info.Parameters != "" {
+		add("Training.Parameters", info.Parameters)
+	}
 	for _, r := range info.History {
 		add(fmt.Sprintf("Training.Round[%d]", r.Iteration), formatRound(r))
 	}

@@ -164,6 +164,9 @@ func TestTrainInSQLMatchesPython(t *testing.T) {
 			for _, r := range exec(t, s, "DESC MODEL "+name+" VERSION v1").Rows {
 				desc[r[1].(string)] = r[2].(string)
 			}
+			if !strings.HasPrefix(desc["Training.Parameters"], "objective=") {
+				t.Errorf("Training.Parameters = %q", desc["Training.Parameters"])
+			}
 			if desc["Training.Rows"] != strconv.Itoa(c.TrainRows) || desc["Training.Rounds"] != strconv.Itoa(c.NumRounds) || desc["Option.MODEL_SOURCE_TYPE"] != "INTERNAL_TRAIN" {
 				t.Errorf("DESC: %v", desc)
 			}
