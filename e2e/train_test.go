@@ -95,13 +95,25 @@ func TestPythonPackageThroughServer(t *testing.T) {
 // Without libxgboost everything but training works, and training names
 // the package to install.
 func TestTrainWithoutLibXGBoost(t *testing.T) {
-	cmd := exec.Command(bin, "--data", t.TempDir(), "-c", "CREATE TABLE t AS SELECT 1.0 AS x, 2.0 AS y",
-		"-c", "SELECT count(*) AS n FROM t",
+	data := t.TempDir()
+	iris := filepath.Join(repoRoot(), "examples", "iris_classifier.json")
+	without := func(args ...string) (string, string, int) {
+		cmd := exec.Command(bin, append([]string{"--data", data, "--format", "csv"}, args...)...)
+		cmd.Env = append(os.Environ(), "MODELSQL_LIBXGBOOST=/nonexistent/libxgboost.so.0")
+		return runCommand(t, cmd)
+	}
+	stdout, stderr, code := without("-c", "CREATE TABLE t AS SELECT 1.0 AS x, 2.0 AS y",
+		"-c", "CREATE MODEL iris WITH VERSION v1 INPUT(a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE) OPTIONS(MODEL_SOURCE_TYPE='IMPORT', MODEL_TYPE='BOOSTED_TREE_CLASSIFIER', LOCATION='file://"+iris+"')",
+		"-c", "SELECT ML_PREDICT(iris, v1, 5.1, 3.5, 1.4, 0.2).label AS l",
+		"-c", "SELECT accuracy FROM ML_EVALUATE(iris, v1, (SELECT 5.1 AS a, 3.5 AS b, 1.4 AS c, 0.2 AS d, 0 AS y), 'y')",
 		"-c", "CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE='BOOSTED_TREE_REGRESSOR', LABEL_COL='y') AS SELECT * FROM t")
-	cmd.Env = append(os.Environ(), "MODELSQL_LIBXGBOOST=/nonexistent/libxgboost.so.0")
-	stdout, stderr, code := runCommand(t, cmd)
-	if code != 1 || !strings.Contains(stdout, "1") || !strings.Contains(stderr, "libxgboost0") || !strings.Contains(stderr, "apt-get install") {
+	if code != 1 || !strings.Contains(stdout, "l\n0\n") || !strings.Contains(stdout, "accuracy\n1\n") || !strings.Contains(stderr, "libxgboost0") || !strings.Contains(stderr, "apt-get install") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	for _, q := range []string{"SELECT * FROM ML_FEATURE_IMPORTANCE(iris, v1)", "SELECT * FROM ML_EXPLAIN_PREDICT(iris, v1, (SELECT 1.0 AS a, 2.0 AS b, 3.0 AS c, 4.0 AS d))"} {
+		if _, stderr, code := without("-c", q); code != 1 || !strings.Contains(stderr, "libxgboost0") {
+			t.Errorf("%s: exit %d, %s", q, code, stderr)
+		}
 	}
 }
 
