@@ -61,12 +61,12 @@ type Table struct {
 // LabelInfo describes the label column.
 type LabelInfo struct{ Column }
 
-// Part is a set of rows: Columns[j*NRows+i] is row i, feature j (NaN for
+// Part is a set of rows: Columns[j][i] is row i, feature j (NaN for
 // NULL), Labels[i] its label (a class code for classifiers) and, for
 // numeric labels, Exact[i] the label as a float64.
 type Part struct {
 	NRows   int
-	Columns []float32
+	Columns [][]float32
 	Labels  []float32
 	Exact   []float64
 }
@@ -238,12 +238,11 @@ func Read(ctx context.Context, conn *sql.Conn, query string, spec Spec, evalFrac
 	if evalFraction > 0 && !r.split {
 		cut = nTrain - int(math.Ceil(evalFraction*float64(nTrain)))
 	}
-	holdout := evalFraction > 0 && !r.split
-	t.Train = r.train.part(r.nf, 0, cut, !holdout)
+	t.Train = r.train.part(r.nf, 0, cut)
 	if r.split {
-		t.Eval = r.eval.part(r.nf, 0, r.eval.n, true)
-	} else if holdout {
-		t.Eval = r.train.part(r.nf, cut, nTrain, true)
+		t.Eval = r.eval.part(r.nf, 0, r.eval.n)
+	} else if evalFraction > 0 {
+		t.Eval = r.train.part(r.nf, cut, nTrain)
 	}
 	return t, nil
 }
@@ -256,25 +255,19 @@ type rows struct {
 	exact  []float64
 }
 
-// part copies rows [from, to) into one column-major block; with release
-// each column is let go once copied, so that the peak is one block and
-// one column rather than two blocks.
-func (r *rows) part(nf, from, to int, release bool) *Part {
-	n := to - from
-	p := &Part{NRows: n, Columns: make([]float32, n*nf)}
+// part returns rows [from, to): the columns as read, sliced (not copied).
+func (r *rows) part(nf, from, to int) *Part {
+	p := &Part{NRows: to - from, Columns: make([][]float32, nf)}
 	for j := 0; j < nf; j++ {
 		if r.cols != nil {
-			copy(p.Columns[j*n:(j+1)*n], r.cols[j][from:to])
-			if release {
-				r.cols[j] = nil
-			}
+			p.Columns[j] = r.cols[j][from:to:to]
 		}
 	}
 	if r.labels != nil {
-		p.Labels = append([]float32(nil), r.labels[from:to]...)
+		p.Labels = r.labels[from:to:to]
 	}
 	if r.exact != nil {
-		p.Exact = append([]float64(nil), r.exact[from:to]...)
+		p.Exact = r.exact[from:to:to]
 	}
 	return p
 }

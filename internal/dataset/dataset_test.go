@@ -52,10 +52,10 @@ func TestReadColumnsAndLabels(t *testing.T) {
 	// train row k is source row i = k + k/9 (every 10th row went to eval).
 	for k := 0; k < n; k++ {
 		i := k + k/9
-		if c := tab.Train.Columns[k]; c != 1.5 {
+		if c := tab.Train.Columns[0][k]; c != 1.5 {
 			t.Fatalf("row %d: c = %v", k, c)
 		}
-		a := tab.Train.Columns[n+k]
+		a := tab.Train.Columns[1][k]
 		if i%7 == 0 {
 			if !math.IsNaN(float64(a)) {
 				t.Fatalf("row %d: NULL read as %v", k, a)
@@ -63,10 +63,10 @@ func TestReadColumnsAndLabels(t *testing.T) {
 		} else if a != float32(i) {
 			t.Fatalf("row %d: a = %v, want %d", k, a, i)
 		}
-		if d := tab.Train.Columns[2*n+k]; d != float32(float64(i)/4) {
+		if d := tab.Train.Columns[2][k]; d != float32(float64(i)/4) {
 			t.Fatalf("row %d: d = %v", k, d)
 		}
-		if b := tab.Train.Columns[3*n+k]; b != float32(1-i%2) {
+		if b := tab.Train.Columns[3][k]; b != float32(1-i%2) {
 			t.Fatalf("row %d: b = %v", k, b)
 		}
 		want := map[int]float32{0: 2, 1: 1, 2: 0}[i%3]
@@ -85,7 +85,7 @@ func TestReadIntegerClassesAndFraction(t *testing.T) {
 	if !reflect.DeepEqual(tab.Classes, []string{"-5", "5", "15"}) {
 		t.Fatalf("classes %v (integers sort numerically)", tab.Classes)
 	}
-	if tab.Train.NRows != 7 || tab.Eval.NRows != 3 || tab.Eval.Columns[0] != 7 {
+	if tab.Train.NRows != 7 || tab.Eval.NRows != 3 || tab.Eval.Columns[0][0] != 7 {
 		t.Fatalf("split %d/%d %v", tab.Train.NRows, tab.Eval.NRows, tab.Eval.Columns)
 	}
 	if !reflect.DeepEqual(tab.Train.Labels, []float32{0, 1, 2, 0, 1, 2, 0}) {

@@ -103,7 +103,7 @@ func (s *Session) trainVersion(ctx context.Context, version string, hasInput boo
 		return nil, nil, err
 	}
 	data := &train.Data{Names: names, Columns: tab.Train.Columns, Labels: tab.Train.Labels, NRows: tab.Train.NRows}
-	tab.Train = nil // the columns are data's now
+	tab.Train, tab.Eval = nil, nil // the columns are data's and eval's now (Train lets go of them)
 	evalRows := 0
 	if eval != nil {
 		evalRows = eval.NRows

@@ -40,6 +40,7 @@ type capi struct {
 	version              func(major, minor, patch *int32)
 	lastError            func() string
 	dmatrixFromDense     func(data, config string, out *handle) int32
+	dmatrixFromColumns   func(data unsafe.Pointer, types unsafe.Pointer, nrow, ncol uint64, out *handle, nthread int32) int32
 	dmatrixFree          func(h handle) int32
 	dmatrixSetFloatInfo  func(h handle, field string, data unsafe.Pointer, n uint64) int32
 	dmatrixSetStrFeature func(h handle, field string, names unsafe.Pointer, n uint64) int32
@@ -103,6 +104,7 @@ func open() (*capi, error) {
 		{&c.version, "XGBoostVersion"},
 		{&c.lastError, "XGBGetLastError"},
 		{&c.dmatrixFromDense, "XGDMatrixCreateFromDense"},
+		{&c.dmatrixFromColumns, "XGDMatrixCreateFromDT"},
 		{&c.dmatrixFree, "XGDMatrixFree"},
 		{&c.dmatrixSetFloatInfo, "XGDMatrixSetFloatInfo"},
 		{&c.dmatrixSetStrFeature, "XGDMatrixSetStrFeatureInfo"},
@@ -216,6 +218,36 @@ func (c *capi) newDMatrixStrided(cols []float32, nrow, ncol int, nthread int, ro
 	var h handle
 	rc := c.dmatrixFromDense(iface, cfg, &h)
 	runtime.KeepAlive(cols)
+	if err := c.check(rc, "DMatrix"); err != nil {
+		return nil, err
+	}
+	return &dmatrix{c: c, h: h}, nil
+}
+
+// newDMatrixColumns builds a DMatrix from separate float32 columns of
+// nrow values each (NaN missing), through XGBoost's column-table adapter
+// (XGDMatrixCreateFromDT), so that the columns need not be copied into
+// one block first.
+func (c *capi) newDMatrixColumns(cols [][]float32, nrow int, nthread int) (*dmatrix, error) {
+	if nrow == 0 || len(cols) == 0 {
+		return nil, fmt.Errorf("no data")
+	}
+	ptrs := make([]unsafe.Pointer, len(cols))
+	types := make([]string, len(cols))
+	for j, col := range cols {
+		if len(col) != nrow {
+			return nil, fmt.Errorf("internal error: column %d has %d values for %d rows", j, len(col), nrow)
+		}
+		ptrs[j] = unsafe.Pointer(&col[0])
+		types[j] = "float32"
+	}
+	tptrs, tbufs := cstrings(types)
+	var h handle
+	rc := c.dmatrixFromColumns(unsafe.Pointer(&ptrs[0]), unsafe.Pointer(&tptrs[0]), uint64(nrow), uint64(len(cols)), &h, int32(nthread))
+	runtime.KeepAlive(cols)
+	runtime.KeepAlive(ptrs)
+	runtime.KeepAlive(tptrs)
+	runtime.KeepAlive(tbufs)
 	if err := c.check(rc, "DMatrix"); err != nil {
 		return nil, err
 	}

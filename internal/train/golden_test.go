@@ -98,7 +98,10 @@ func readCase(t *testing.T, name string, c *goldenCase) (train, eval *Data) {
 		if len(rows) == 0 {
 			return nil
 		}
-		d := &Data{Names: c.Features, NRows: len(rows), Columns: make([]float32, nf*len(rows)), Labels: make([]float32, len(rows))}
+		d := &Data{Names: c.Features, NRows: len(rows), Columns: make([][]float32, nf), Labels: make([]float32, len(rows))}
+		for j := range d.Columns {
+			d.Columns[j] = make([]float32, len(rows))
+		}
 		for i, r := range rows {
 			for j := 0; j < nf; j++ {
 				v := float32(math.NaN())
@@ -109,7 +112,7 @@ func readCase(t *testing.T, name string, c *goldenCase) (train, eval *Data) {
 					}
 					v = float32(x)
 				}
-				d.Columns[j*len(rows)+i] = v
+				d.Columns[j][i] = v
 			}
 			if c.Classes != nil {
 				d.Labels[i] = float32(classCode[r[nf]])
@@ -227,7 +230,7 @@ func TestTrainCancelled(t *testing.T) {
 
 func TestTrainErrors(t *testing.T) {
 	needLibrary(t)
-	d := &Data{Names: []string{"a"}, Columns: []float32{1, 2}, Labels: []float32{0, 1}, NRows: 2}
+	d := &Data{Names: []string{"a"}, Columns: [][]float32{{1, 2}}, Labels: []float32{0, 1}, NRows: 2}
 	for _, tc := range []struct {
 		cfg  Config
 		eval *Data

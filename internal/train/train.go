@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,11 +16,11 @@ import (
 )
 
 // Data is a training (or evaluation) set: NRows rows of len(Names)
-// features stored column after column (Columns[j*NRows+i] is row i,
-// feature j; NaN is missing) and one float32 label per row.
+// features, one float32 slice per feature (Columns[j][i] is row i, feature
+// j; NaN is missing), and one float32 label per row.
 type Data struct {
 	Names   []string
-	Columns []float32
+	Columns [][]float32
 	Labels  []float32
 	NRows   int
 }
@@ -97,6 +98,8 @@ func Train(ctx context.Context, cfg Config, train, eval *Data, attrs func(*Resul
 		eval.Columns, eval.Labels = nil, nil
 		sets, names = append(sets, deval), append(names, "eval")
 	}
+	// Give the rows' memory back before XGBoost builds its histograms.
+	debug.FreeOSMemory()
 	b, err := c.newBooster(sets)
 	if err != nil {
 		return nil, err
@@ -184,7 +187,10 @@ func buildDMatrix(c *capi, d *Data, threads int) (*dmatrix, error) {
 	if threads > 0 {
 		nthread = threads
 	}
-	m, err := c.newDMatrix(d.Columns, d.NRows, len(d.Names), nthread)
+	if len(d.Columns) != len(d.Names) {
+		return nil, fmt.Errorf("internal error: %d columns for %d names", len(d.Columns), len(d.Names))
+	}
+	m, err := c.newDMatrixColumns(d.Columns, d.NRows, nthread)
 	if err != nil {
 		return nil, err
 	}
