@@ -109,3 +109,54 @@ func TestDefaultsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOptions(t *testing.T) {
+	base := func(kv ...string) map[string]string {
+		m := map[string]string{"MODEL_TYPE": "BOOSTED_TREE_REGRESSOR", "LABEL_COL": "y"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		opts     map[string]string
+		existing string
+		want     string // error substring; "" = accepted
+	}{
+		{base(), "", ""},
+		{base("max_depth", "4", "learning_rate", "0.1"), "", ""},
+		{base("MAX_DEPTH", "-1"), "", "MAX_DEPTH must be an integer from 0 to 64"},
+		{base("LEARNING_RATE", "1.5"), "", "LEARNING_RATE must be a number in [0, 1]"},
+		{base("SUBSAMPLE", "0"), "", "SUBSAMPLE must be a number in (0, 1]"},
+		{base("TREE_METHOD", "gpu_hist"), "", "TREE_METHOD must be one of auto, exact, approx, hist"},
+		{base("OBJECTIVE", "binary:logistic"), "", "OBJECTIVE for BOOSTED_TREE_REGRESSOR must be one of"},
+		{base("EARLY_STOP_ROUNDS", "3"), "", "needs evaluation rows"},
+		{base("DATA_SPLIT_COL", "s", "DATA_SPLIT_EVAL_FRACTION", "0.2"), "", "not both"},
+		{base("DATA_SPLIT_COL", "y"), "", "name the same column"},
+		{base("DATA_SPLIT_EVAL_FRACTION", "1"), "", "below 1"},
+		{base("MODEL_SOURCE_TYPE", "IMPORT"), "", "INTERNAL_TRAIN"},
+		{base("NO_SUCH", "1"), "", "unknown training option NO_SUCH"},
+		{map[string]string{"LABEL_COL": "y"}, "", "MODEL_TYPE is required"},
+		{map[string]string{"LABEL_COL": "y"}, Classifier, ""},
+		{base(), Classifier, "cannot be changed"},
+		{map[string]string{"MODEL_TYPE": "LLM", "LABEL_COL": "y"}, "", "cannot be trained"},
+		{map[string]string{"MODEL_TYPE": Regressor}, "", "LABEL_COL is required"},
+	} {
+		_, err := ParseOptions(tc.opts, tc.existing)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%v (model %q): err %v, want %q", tc.opts, tc.existing, err, tc.want)
+		}
+	}
+	// The parameters XGBoost gets: objective and num_class inferred.
+	s, _ := ParseOptions(map[string]string{"MODEL_TYPE": Classifier, "LABEL_COL": "y", "MAX_DEPTH": "3", "NUM_THREADS": "0"}, "")
+	cfg, err := s.Config(3)
+	if err != nil || len(cfg.Params) != 3 || cfg.Params[0] != (Param{"objective", "multi:softprob"}) || cfg.Params[1] != (Param{"num_class", "3"}) || cfg.Params[2] != (Param{"max_depth", "3"}) || cfg.Rounds != 10 {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	if cfg, _ := s.Config(2); cfg.Params[0] != (Param{"objective", "binary:logistic"}) {
+		t.Fatalf("%+v", cfg)
+	}
+	if _, err := s.Config(1); err == nil {
+		t.Fatal("one class accepted")
+	}
+}
