@@ -185,8 +185,10 @@ def main():
          ("subsample", "0.9"), ("gamma", "0.1"), ("seed", "11"), ("nthread", "1")],
         12, 0, eval_mask)
 
-    with gzip.open(os.path.join(OUT, "manifest.json.gz"), "wt") as f:
-        json.dump(manifest, f, sort_keys=True)
+    # mtime=0: regenerating the same fixtures gives the same bytes.
+    with open(os.path.join(OUT, "manifest.json.gz"), "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+            f.write(json.dumps(manifest, sort_keys=True).encode())
 
 
 if __name__ == "__main__":
