@@ -35,6 +35,10 @@ func (s *Session) registeredSpec(version string, hasInput bool, input []parser.C
 	if err := catalog.ValidateComment(comment); err != nil {
 		return nil, nil, err
 	}
+	if !hasInput && !hasOption(opts, OptModelData) {
+		// Neither a file nor its columns: the user meant to train.
+		return nil, nil, fmt.Errorf("MODEL_SOURCE_TYPE '%s' needs a training query: CREATE MODEL m WITH VERSION v OPTIONS(MODEL_TYPE = ..., LABEL_COL = ...) AS SELECT ... (docs/training.md), or INPUT(...) and MODEL_DATA to register a trained XGBoost file", catalog.SourceInternal)
+	}
 	if !hasInput {
 		return nil, nil, fmt.Errorf("INPUT(...) is required to register an %s model file: declare its feature columns in order (or train it in SQL with AS SELECT ...)", catalog.SourceInternal)
 	}
@@ -91,4 +95,14 @@ func (s *Session) registeredSpec(version string, hasInput bool, input []parser.C
 		return nil, nil, err
 	}
 	return spec, &catalog.Artifact{Data: raw, Source: "registered by a client (MODEL_DATA)"}, nil
+}
+
+// hasOption reports whether opts set key.
+func hasOption(opts []parser.Option, key string) bool {
+	for _, o := range opts {
+		if strings.EqualFold(o.Key, key) {
+			return true
+		}
+	}
+	return false
 }
