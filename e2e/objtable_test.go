@@ -270,12 +270,12 @@ func TestObjectTableTutorialAndReads(t *testing.T) {
 	// Read-only; DDL errors.
 	for stmt, want := range map[string]string{
 		"INSERT INTO image_demo VALUES ('x', 1, NULL, NULL, NULL, NULL, NULL)": "INSERT: object tables are read-only",
-		"DELETE FROM image_demo":                                                                                           "DELETE: object tables are read-only",
-		"UPDATE image_demo SET size = 0":                                                                                   "UPDATE: object tables are read-only",
-		"CREATE OBJECT TABLE c (a INT) LOCATION 's3://mllm-demo/'":                                                         "an object table has no column list",
+		"DELETE FROM image_demo":                                                                                             "DELETE: object tables are read-only",
+		"UPDATE image_demo SET size = 0":                                                                                     "UPDATE: object tables are read-only",
+		"CREATE OBJECT TABLE c (a INT) LOCATION 's3://mllm-demo/'":                                                           "an object table has no column list",
 		"CREATE OBJECT TABLE c PARTITIONED BY (d STRING) LOCATION 's3://xyz/'":                                               "object tables do not support partitions",
-		"CREATE OBJECT TABLE c LOCATION 'https://example.com/x/'":                                                          "not http(s)",
-		"CREATE OBJECT TABLE image_demo LOCATION 's3://mllm-demo/'":                                                        "object table default.default.image_demo already exists",
+		"CREATE OBJECT TABLE c LOCATION 'https://example.com/x/'":                                                            "not http(s)",
+		"CREATE OBJECT TABLE image_demo LOCATION 's3://mllm-demo/'":                                                          "object table default.default.image_demo already exists",
 		"CREATE OBJECT TABLE c WITH SERDEPROPERTIES ('odps.properties.rolearn'='acs:ram::1:role/none') LOCATION 's3://xyz/'": "role acs:ram::1:role/none is not defined",
 	} {
 		if e := fails(t, data, stmt); !strings.Contains(e, want) {
@@ -445,3 +445,59 @@ FROM image_demo WHERE key LIKE 'more/%'`)
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// Privileges over the wire: CreateTable to create, Alter to refresh, Select
+// to query the table and to read its objects through the functions.
+func TestServerObjectTablePrivileges(t *testing.T) {
+	requirePsql(t)
+	data := t.TempDir()
+	f := newObjectFixture(t, data)
+	addUser(t, data, "admin", "pw", true)
+	s := serve(t, data, "--allow-host", "oss-cn-shanghai-internal.aliyuncs.com")
+	as := func(user, pw, q string) psqlResult {
+		t.Helper()
+		return s.psql(t, user, pw, "default", nil, "-At", "-c", q)
+	}
+	must := func(user, pw, q string) string {
+		t.Helper()
+		r := as(user, pw, q)
+		if r.code != 0 {
+			t.Fatalf("%s: %s: %s", user, q, r.err)
+		}
+		return r.out
+	}
+	deny := func(user, pw, q, want string) {
+		t.Helper()
+		r := as(user, pw, q)
+		if r.code == 0 || !strings.Contains(r.err, want) {
+			t.Fatalf("%s: %s: exit %d %q, want %q", user, q, r.code, r.err, want)
+		}
+	}
+	must("admin", "pw", "CREATE USER bob PASSWORD 'bob-pw'")
+	must("admin", "pw", "CREATE USER eve PASSWORD 'eve-pw'")
+	deny("bob", "bob-pw", tutorialCreate, "CreateTable")
+	must("admin", "pw", "GRANT CreateTable ON PROJECT default TO USER bob")
+	deny("bob", "bob-pw", "CREATE OBJECT TABLE elsewhere LOCATION 'oss://oss-cn-beijing.aliyuncs.com/mllm-demo/jpg-test/'", "oss-cn-beijing.aliyuncs.com")
+	must("bob", "bob-pw", tutorialCreate)
+	must("bob", "bob-pw", "ALTER TABLE image_demo REFRESH METADATA") // the owner
+	if out := must("bob", "bob-pw", "SELECT count(*) FROM image_demo"); strings.TrimSpace(out) != fmt.Sprint(len(f.files)) {
+		t.Fatalf("count %q", out)
+	}
+	q := "SELECT sha256(GET_DATA_FROM_OSS('default.default.image_demo', 'poster_00.png'))"
+	if out := must("bob", "bob-pw", q); strings.TrimSpace(out) != sha(f.files["poster_00.png"]) {
+		t.Fatalf("bob's bytes: %q", out)
+	}
+	// eve holds no privilege on the table: neither the rows nor the bytes.
+	deny("eve", "eve-pw", "SELECT count(*) FROM image_demo", "Select")
+	deny("eve", "eve-pw", q, "Select")
+	deny("eve", "eve-pw", "SELECT GET_SIGNED_URL_FROM_OSS('default.image_demo', 'poster_00.png')", "Select")
+	deny("eve", "eve-pw", "SELECT GET_DATA_FROM_OSS(t, 'poster_00.png') FROM (SELECT 'default.image_demo' AS t)", "must be a string literal")
+	deny("eve", "eve-pw", "ALTER TABLE image_demo REFRESH METADATA", "Alter")
+	must("admin", "pw", "GRANT Select ON TABLE image_demo TO USER eve")
+	if out := must("eve", "eve-pw", q); strings.TrimSpace(out) != sha(f.files["poster_00.png"]) {
+		t.Fatalf("eve's bytes: %q", out)
+	}
+	deny("eve", "eve-pw", "ALTER TABLE image_demo REFRESH METADATA", "Alter")
+	must("admin", "pw", "GRANT Alter ON TABLE image_demo TO USER eve")
+	must("eve", "eve-pw", "ALTER TABLE image_demo REFRESH METADATA")
+}
