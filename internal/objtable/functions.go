@@ -57,6 +57,14 @@ type Statement struct {
 	MaxBytes    int64
 	Concurrency int
 	misses      atomic.Int64 // WARN_AND_NULL misses
+	semOnce     sync.Once
+	sem         chan struct{}
+}
+
+// semaphore bounds the statement's fetches in flight.
+func (st *Statement) semaphore() chan struct{} {
+	st.semOnce.Do(func() { st.sem = make(chan struct{}, st.Concurrency) })
+	return st.sem
 }
 
 // NewStatement reads the settings (by key, "" when unset; validated by SET).
@@ -163,45 +171,6 @@ func ObjectTableArgs(sql string) (names []Ref, dynamic bool) {
 		names = append(names, r)
 	}
 	return names, dyn
-}
-
-// forEach runs fn for rows 0..n-1 with at most limit at a time; the first
-// error cancels the others. Waiting goroutines block on the network, not
-// the CPU.
-func forEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for i := 0; i < n; i++ {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			defer func() {
-				if r := recover(); r != nil {
-					once.Do(func() { first = fmt.Errorf("internal error in an object function: %v", r); cancel() })
-				}
-			}()
-			if err := fn(ctx, i); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}(i)
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }
 
 type dataFunc struct{ m *Manager }
@@ -331,56 +300,134 @@ func (f *dataFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState
 	if err != nil {
 		return err
 	}
-	objs := make([]objstore.Object, len(reqs))
-	found := make([]bool, len(reqs))
-	defer func() {
-		for i := range objs {
-			objs[i].Release()
-		}
-	}()
-	err = forEach(ctx, len(reqs), st.Concurrency, func(ctx context.Context, i int) error {
+	return fetchInOrder(ctx, st, len(reqs), func(ctx context.Context, i int) (objstore.Object, bool, error) {
 		r := &reqs[i]
 		if r.skip {
-			return nil
+			return objstore.Object{}, false, nil
 		}
 		obj, err := fetcher.Read(ctx, r.t.prefix, r.t.Role, r.key, r.offset, r.length, st.MaxBytes)
 		if err != nil {
 			if e, ok := err.(*objstore.Error); ok && e.Kind == objstore.ErrNotFound && e.Code != "NoSuchBucket" {
 				switch r.policy {
 				case PolicyOutputNull:
-					return nil
+					return objstore.Object{}, false, nil
 				case PolicyWarnAndNull:
 					st.misses.Add(1)
-					return nil
+					return objstore.Object{}, false, nil
 				}
-				return fmt.Errorf("GET_DATA_FROM_OSS: object %q of %s is gone (listed at the last refresh): %v", r.key, r.t.Ref, err)
+				return objstore.Object{}, false, fmt.Errorf("GET_DATA_FROM_OSS: object %q of %s is gone (listed at the last refresh): %v", r.key, r.t.Ref, err)
 			}
-			return fmt.Errorf("GET_DATA_FROM_OSS(%s, %q): %v", r.t.Ref, r.key, err)
+			return objstore.Object{}, false, fmt.Errorf("GET_DATA_FROM_OSS(%s, %q): %v", r.t.Ref, r.key, err)
 		}
-		objs[i], found[i] = obj, true
-		return nil
+		return obj, true, nil
+	}, func(yield func(func(any) error) bool) {
+		for row, err := range state.Rows() {
+			if err != nil {
+				yield(func(any) error { return err })
+				return
+			}
+			if !yield(row.SetResult) {
+				return
+			}
+		}
 	})
-	if err != nil {
-		return err
+}
+
+// fetchInOrder fetches rows 0..n-1 concurrently and hands their bytes, in
+// row order, to the setters rows yields. At most st.Concurrency fetches of
+// the statement run at a time (across DuckDB's threads), and at most twice
+// that many fetched objects wait for their row, so a chunk's memory is
+// bounded by the window, not by the chunk's size. The fetching goroutines
+// wait on the network without using the CPU; cancelling ctx (the
+// statement) stops them.
+func fetchInOrder(ctx context.Context, st *Statement, n int, fetch func(context.Context, int) (objstore.Object, bool, error),
+	rows func(yield func(func(any) error) bool)) (err error) {
+	type slot struct {
+		done  chan struct{}
+		obj   objstore.Object
+		found bool
+		err   error
 	}
+	slots := make([]slot, n)
+	for i := range slots {
+		slots[i].done = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		for i := range slots {
+			slots[i].obj.Release()
+		}
+	}()
+	window := make(chan struct{}, 2*st.Concurrency)
+	sem := st.semaphore()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < n; i++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				for j := i; j < n; j++ {
+					slots[j].err = ctx.Err()
+					close(slots[j].done)
+				}
+				return
+			}
+			wg.Add(1)
+			go func(s *slot, i int) {
+				defer wg.Done()
+				defer close(s.done)
+				defer func() {
+					if r := recover(); r != nil {
+						s.err = fmt.Errorf("internal error in an object function: %v", r)
+					}
+				}()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					s.err = ctx.Err()
+					return
+				}
+				defer func() { <-sem }()
+				s.obj, s.found, s.err = fetch(ctx, i)
+			}(&slots[i], i)
+		}
+	}()
 	i := 0
-	for row, err := range state.Rows() {
-		if err != nil {
-			return err
+	rows(func(set func(any) error) bool {
+		if i >= n {
+			err = fmt.Errorf("internal error: more rows than requests")
+			return false
+		}
+		s := &slots[i]
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			return false
+		}
+		if s.err != nil {
+			err = s.err
+			return false
 		}
 		var v any
-		if found[i] {
-			v = objs[i].Data
+		if s.found {
+			v = s.obj.Data
 		}
-		if err := row.SetResult(v); err != nil {
-			return err
+		if err = set(v); err != nil {
+			return false
 		}
-		// The bytes are in DuckDB's vector now.
-		objs[i].Release()
-		objs[i].Data = nil
+		// DuckDB copied the bytes into its vector.
+		s.obj.Release()
+		s.obj.Data = nil
+		<-window
 		i++
-	}
-	return nil
+		return true
+	})
+	return err
 }
 
 type urlFunc struct{ m *Manager }
