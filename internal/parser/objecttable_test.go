@@ -78,3 +78,19 @@ func TestParseTableStatement(t *testing.T) {
 		}
 	}
 }
+
+// The first-words recognisers never panic and stay within the input.
+func FuzzTableStatement(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		if ts, ok := ParseTableStatement(sql); ok && (ts.Verb == "" || len(ts.Table.Parts) == 0) {
+			t.Fatalf("%q: %+v", sql, ts)
+		}
+		firsts, _ := FunctionFirstStrings(sql, []string{"GET_DATA_FROM_OSS", "GET_SIGNED_URL_FROM_OSS"})
+		if len(firsts) > len(sql) {
+			t.Fatalf("%q: %d names", sql, len(firsts))
+		}
+	})
+}
