@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -500,4 +501,36 @@ func TestServerObjectTablePrivileges(t *testing.T) {
 	deny("eve", "eve-pw", "ALTER TABLE image_demo REFRESH METADATA", "Alter")
 	must("admin", "pw", "GRANT Alter ON TABLE image_demo TO USER eve")
 	must("eve", "eve-pw", "ALTER TABLE image_demo REFRESH METADATA")
+}
+
+// A listing longer than one page of the store (MinIO: 1,000 keys) is
+// followed to the end.
+func TestObjectTablePaginatedListing(t *testing.T) {
+	data := t.TempDir()
+	f := newObjectFixture(t, data)
+	const n = 2500
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				key := fmt.Sprintf("jpg-test/bulk/p%02d/o%05d.txt", i%40, i)
+				if _, err := f.minio.client.PutObject(context.Background(), "mllm-demo", key, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	sql(t, data, tutorialCreate, "ALTER TABLE image_demo REFRESH METADATA")
+	rows := csvRows(t, data, "SELECT count(*), count(DISTINCT key), count(*) FILTER (WHERE key LIKE 'bulk/%') FROM image_demo")
+	if rows[0][0] != fmt.Sprint(n+len(f.files)) || rows[0][1] != rows[0][0] || rows[0][2] != fmt.Sprint(n) {
+		t.Fatalf("listing: %v, want %d objects", rows, n+len(f.files))
+	}
 }

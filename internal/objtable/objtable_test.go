@@ -137,3 +137,27 @@ func TestRefreshIsAtomic(t *testing.T) {
 		t.Fatal("dropped table still known")
 	}
 }
+
+// 100,000 objects: the listing is inserted in batches in one transaction.
+func TestRefresh100k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100,000 files")
+	}
+	ctx := context.Background()
+	eng, m := open(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, 0, 100000)
+	r := Ref{Project: "default", Schema: "default", Name: "many"}
+	st, _ := parser.Parse("CREATE OBJECT TABLE many LOCATION 'file://" + dir + "'")
+	if err := m.Create(ctx, r, st.(*parser.CreateObjectTable), "tester"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.Refresh(ctx, r); err != nil || n != 100000 {
+		t.Fatalf("refresh: %d %v", n, err)
+	}
+	var n, keys int
+	var sum int64
+	if err := eng.DB.QueryRow("SELECT count(*), count(DISTINCT key), sum(size) FROM "+r.Quoted()).Scan(&n, &keys, &sum); err != nil || n != 100000 || keys != n || sum != 100000 {
+		t.Fatalf("%d rows, %d keys, %d bytes: %v", n, keys, sum, err)
+	}
+}
