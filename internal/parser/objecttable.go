@@ -114,7 +114,9 @@ func (p *parser) failMsg(t Token, msg string) {
 // TableStatement recognises the statements that may name an object table
 // and that modelsql must handle or refuse for one: Verb is DROP (DROP TABLE
 // [IF EXISTS] t), DESC (DESC/DESCRIBE [EXTENDED] t), or INSERT, UPDATE,
-// DELETE, TRUNCATE, MERGE (writes). ok is false for any other statement.
+// DELETE, TRUNCATE, MERGE, COPY (COPY t FROM), ALTER (ALTER TABLE t other
+// than REFRESH METADATA) and REPLACE (CREATE OR REPLACE TABLE t), which
+// change a table. ok is false for any other statement.
 type TableStatement struct {
 	Verb     string
 	Table    Name
@@ -161,11 +163,24 @@ func ParseTableStatement(sql string) (ts TableStatement, ok bool) {
 		p.acceptKw("TABLE")
 	case "MERGE":
 		p.expectKw("INTO", "")
+	case "ALTER", "COPY":
+		if verb == "ALTER" {
+			p.expectKw("TABLE", "")
+			ts.IfExists = p.ifExists()
+		}
+	case "CREATE":
+		p.expectKw("OR", "")
+		p.expectKw("REPLACE", "")
+		p.expectKw("TABLE", "")
+		verb = "CREATE OR REPLACE"
 	default:
 		return ts, false
 	}
 	ts.Verb = verb
 	ts.Table = p.name(3, "a table name")
+	if verb == "COPY" && !isKw(p.peek(), "FROM") && !isOp(p.peek(), "(") {
+		return ts, false // COPY t TO ...: a read
+	}
 	if verb == "DESC" || verb == "DROP" {
 		p.end("")
 	}
