@@ -143,16 +143,26 @@ func (f *Fetcher) retryStale(role string, op func() error) error {
 	return err
 }
 
-func (f *Fetcher) listLocal(p Prefix, fn func(ObjectInfo) error) error {
+// localReal resolves a local location's symbolic links and checks the
+// result against local.disabled, local.roots and --allow-dir.
+func (f *Fetcher) localReal(loc Location) (string, error) {
 	if f.cfg.Local.Disabled {
-		return f.newError(ErrDisabled, p.loc.String(), "", "", "local locations are disabled (local.disabled)")
+		return "", f.newError(ErrDisabled, loc.String(), "", "", "local locations are disabled (local.disabled)")
 	}
-	real, err := filepath.EvalSymlinks(p.loc.Path)
+	real, err := filepath.EvalSymlinks(loc.Path)
 	if err != nil {
-		return f.localError(err, p.loc)
+		return "", f.localError(err, loc)
 	}
 	if err := f.checkLocalRoots(real); err != nil {
-		return f.newError(ErrAccessDenied, p.loc.String(), "", "", err.Error())
+		return "", f.newError(ErrAccessDenied, loc.String(), "", "", err.Error())
+	}
+	return real, nil
+}
+
+func (f *Fetcher) listLocal(p Prefix, fn func(ObjectInfo) error) error {
+	real, err := f.localReal(p.loc)
+	if err != nil {
+		return err
 	}
 	return filepath.WalkDir(real, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -232,15 +242,9 @@ func (f *Fetcher) Read(ctx context.Context, p Prefix, role, key string, offset, 
 }
 
 func (f *Fetcher) readLocalRange(loc Location, offset, length, limit int64) (Object, error) {
-	if f.cfg.Local.Disabled {
-		return Object{}, f.newError(ErrDisabled, loc.String(), "", "", "local locations are disabled (local.disabled)")
-	}
-	real, err := filepath.EvalSymlinks(loc.Path)
+	real, err := f.localReal(loc)
 	if err != nil {
-		return Object{}, f.localError(err, loc)
-	}
-	if err := f.checkLocalRoots(real); err != nil {
-		return Object{}, f.newError(ErrAccessDenied, loc.String(), "", "", err.Error())
+		return Object{}, err
 	}
 	file, err := os.Open(real)
 	if err != nil {

@@ -131,25 +131,39 @@ func scalarConfig(result duckdb.Type) duckdb.ScalarFuncConfig {
 	}
 }
 
-// tableArg resolves the function's first argument: a full name,
-// project.schema.table or project.table (schema "default").
-func (m *Manager) tableArg(fn string, v any) (*Table, error) {
-	s, ok := v.(string)
-	if !ok {
-		return nil, fmt.Errorf("%s: the first argument must be the object table's full name (project.schema.table), not NULL", fn)
-	}
+// fullName parses a function's table argument: project.schema.table or
+// project.table (schema "default").
+func fullName(s string) (Ref, bool) {
 	n, err := parser.ParseName(s)
 	if err != nil || len(n.Parts) < 2 || len(n.Parts) > 3 {
-		return nil, fmt.Errorf("%s: %q is not a full object table name: use project.schema.table (or project.table)", fn, s)
+		return Ref{}, false
 	}
 	r := Ref{Project: strings.ToLower(n.Parts[0]), Schema: "default", Name: strings.ToLower(n.Parts[len(n.Parts)-1])}
 	if len(n.Parts) == 3 {
 		r.Schema = strings.ToLower(n.Parts[1])
 	}
+	return r, true
+}
+
+// cachedTable resolves the function's first argument v, remembering the
+// tables of a chunk in tables.
+func (m *Manager) cachedTable(fn string, v any, tables map[string]*Table) (*Table, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("%s: the first argument must be the object table's full name (project.schema.table), not NULL", fn)
+	}
+	if t, ok := tables[s]; ok {
+		return t, nil
+	}
+	r, ok := fullName(s)
+	if !ok {
+		return nil, fmt.Errorf("%s: %q is not a full object table name: use project.schema.table (or project.table)", fn, s)
+	}
 	t, ok := m.Lookup(r)
 	if !ok {
 		return nil, fmt.Errorf("%s: %s is not an object table", fn, r)
 	}
+	tables[s] = t
 	return t, nil
 }
 
@@ -159,14 +173,10 @@ func (m *Manager) tableArg(fn string, v any) (*Table, error) {
 func ObjectTableArgs(sql string) (names []Ref, dynamic bool) {
 	raw, dyn := parser.FunctionFirstStrings(sql, FunctionNames)
 	for _, s := range raw {
-		n, err := parser.ParseName(s)
-		if err != nil || len(n.Parts) < 2 || len(n.Parts) > 3 {
+		r, ok := fullName(s)
+		if !ok {
 			dyn = true
 			continue
-		}
-		r := Ref{Project: strings.ToLower(n.Parts[0]), Schema: "default", Name: strings.ToLower(n.Parts[len(n.Parts)-1])}
-		if len(n.Parts) == 3 {
-			r.Schema = strings.ToLower(n.Parts[1])
 		}
 		names = append(names, r)
 	}
@@ -214,14 +224,9 @@ func (f *dataFunc) readRow(row *duckdb.ChunkIteratorState, tables map[string]*Ta
 	n := row.GetInputChunk().ColumnCount()
 	val := func(i int) any { return *row.GetValuePtr(i) }
 	r := dataReq{length: -1, policy: PolicyOutputNull}
-	name, _ := val(0).(string)
-	t, ok := tables[name]
-	if !ok {
-		var err error
-		if t, err = f.m.tableArg(fn, val(0)); err != nil {
-			return r, err
-		}
-		tables[name] = t
+	t, err := f.m.cachedTable(fn, val(0), tables)
+	if err != nil {
+		return r, err
 	}
 	r.t = t
 	key, ok := val(1).(string)
@@ -451,14 +456,9 @@ func (f *urlFunc) readRow(row *duckdb.ChunkIteratorState, tables map[string]*Tab
 	n := row.GetInputChunk().ColumnCount()
 	val := func(i int) any { return *row.GetValuePtr(i) }
 	r := urlReq{ttl: DefaultTTL, method: http.MethodGet}
-	name, _ := val(0).(string)
-	t, ok := tables[name]
-	if !ok {
-		var err error
-		if t, err = f.m.tableArg(fn, val(0)); err != nil {
-			return r, err
-		}
-		tables[name] = t
+	t, err := f.m.cachedTable(fn, val(0), tables)
+	if err != nil {
+		return r, err
 	}
 	r.t = t
 	key, ok := val(1).(string)
