@@ -479,6 +479,8 @@ func TestServerObjectTablePrivileges(t *testing.T) {
 	deny("bob", "bob-pw", tutorialCreate, "CreateTable")
 	must("admin", "pw", "GRANT CreateTable ON PROJECT default TO USER bob")
 	deny("bob", "bob-pw", "CREATE OBJECT TABLE elsewhere LOCATION 'oss://oss-cn-beijing.aliyuncs.com/mllm-demo/jpg-test/'", "oss-cn-beijing.aliyuncs.com")
+	// Local directories only inside --allow-dir (none here), for administrators too.
+	deny("admin", "pw", "CREATE OBJECT TABLE etc LOCATION 'file:///etc/'", "outside the allowed directories")
 	must("bob", "bob-pw", tutorialCreate)
 	must("bob", "bob-pw", "ALTER TABLE image_demo REFRESH METADATA") // the owner
 	if out := must("bob", "bob-pw", "SELECT count(*) FROM image_demo"); strings.TrimSpace(out) != fmt.Sprint(len(f.files)) {
