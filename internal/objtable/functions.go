@@ -14,6 +14,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/modelsql/modelsql/internal/aisched"
 	"github.com/modelsql/modelsql/internal/objstore"
 	"github.com/modelsql/modelsql/internal/parser"
 )
@@ -31,6 +32,9 @@ const (
 	DefaultMaxBytes    = 8 << 20
 	DefaultConcurrency = 16
 	maxConcurrency     = 256
+	// TableConcurrency bounds the fetches of one object table in flight
+	// across all statements of the process.
+	TableConcurrency = maxConcurrency
 	// DefaultTTL is a signed URL's lifetime when none is given.
 	DefaultTTL = time.Hour
 )
@@ -310,7 +314,16 @@ func (f *dataFunc) execute(ctx context.Context, state *duckdb.ChunkIteratorState
 		if r.skip {
 			return objstore.Object{}, false, nil
 		}
-		obj, err := fetcher.Read(ctx, r.t.prefix, r.t.Role, r.key, r.offset, r.length, st.MaxBytes)
+		// Through the process's request scheduler (the one AI calls use),
+		// which bounds one table's fetches across statements.
+		v, err := aisched.Default.Submit(ctx, aisched.Request{
+			Model: "objtable:" + r.t.Ref.String(), Limit: TableConcurrency,
+			Body: aisched.BodyID([]byte(r.t.Ref.String()), []byte(r.key)),
+			Send: func(ctx context.Context) (any, error) {
+				return fetcher.Read(ctx, r.t.prefix, r.t.Role, r.key, r.offset, r.length, st.MaxBytes)
+			},
+		})
+		obj, _ := v.(objstore.Object)
 		if err != nil {
 			if e, ok := err.(*objstore.Error); ok && e.Kind == objstore.ErrNotFound && e.Code != "NoSuchBucket" {
 				switch r.policy {

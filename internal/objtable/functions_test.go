@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelsql/modelsql/internal/aisched"
 	"github.com/modelsql/modelsql/internal/objstore"
+	"github.com/modelsql/modelsql/internal/parser"
 )
 
 // rowsOf simulates DuckDB's row iterator: n rows whose results land in out.
@@ -135,5 +137,56 @@ func TestObjectTableArgs(t *testing.T) {
 		if _, dyn := ObjectTableArgs(q); !dyn {
 			t.Errorf("%s: not dynamic", q)
 		}
+	}
+}
+
+// GET_DATA_FROM_OSS in SQL: the bytes of local files, sent through the
+// process's request scheduler under the table's key.
+func TestGetDataThroughScheduler(t *testing.T) {
+	ctx := context.Background()
+	eng, m := open(t)
+	conn, err := eng.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := m.Register(conn); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, 0, 30)
+	r := Ref{Project: "default", Schema: "default", Name: "sched"}
+	st, _ := parser.Parse("CREATE OBJECT TABLE sched LOCATION '" + dir + "'")
+	if err := m.Create(ctx, r, st.(*parser.CreateObjectTable), "tester"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Refresh(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	before := aisched.Default.Stats("objtable:default.default.sched").Sent
+	rows, err := conn.QueryContext(WithStatement(ctx, &Statement{MaxBytes: 10, Concurrency: 4}),
+		"SELECT key, GET_DATA_FROM_OSS('default.default.sched', key) FROM "+r.Quoted())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var key string
+		var data []byte
+		if err := rows.Scan(&key, &data); err != nil {
+			t.Fatal(err)
+		}
+		var i int
+		fmt.Sscanf(key[len("d00/f"):], "%06d", &i)
+		if len(data) != 1 || int(data[0]) != i { // writeFiles writes byte(i) into file i
+			t.Fatalf("%s: %v", key, data)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n != 30 {
+		t.Fatalf("%d rows: %v", n, err)
+	}
+	if sent := aisched.Default.Stats("objtable:default.default.sched").Sent - before; sent != 30 {
+		t.Fatalf("%d requests through the scheduler, want 30", sent)
 	}
 }
