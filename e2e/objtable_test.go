@@ -15,11 +15,14 @@ import (
 	"io"
 	"math/rand"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -535,4 +538,98 @@ func TestObjectTablePaginatedListing(t *testing.T) {
 	if rows[0][0] != fmt.Sprint(n+len(f.files)) || rows[0][1] != rows[0][0] || rows[0][2] != fmt.Sprint(n) {
 		t.Fatalf("listing: %v, want %d objects", rows, n+len(f.files))
 	}
+}
+
+// Interrupting a statement whose fetches wait on a store that does not
+// answer ends it at once, and closes every request it had in flight.
+func TestObjectTableFetchCancel(t *testing.T) {
+	data := t.TempDir()
+	newObjectFixture(t, data)
+	sql(t, data, tutorialCreate, "ALTER TABLE image_demo REFRESH METADATA")
+	var inFlight, peak, served atomic.Int32
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		served.Add(1)
+		<-r.Context().Done() // never answers; returns when the client goes away
+		inFlight.Add(-1)
+	}))
+	defer hang.Close()
+	// The same role and endpoint, now served by the silent server.
+	cfg, _ := os.ReadFile(filepath.Join(data, "storage.json"))
+	cfg = bytes.ReplaceAll(cfg, []byte(newObjectFixtureURL(t, cfg)), []byte(hang.URL))
+	os.WriteFile(filepath.Join(data, "storage.json"), cfg, 0o600)
+
+	cmd := exec.Command(bin, "--data", data, "-c", "SELECT count(GET_DATA_FROM_OSS('default.default.image_demo', key)) FROM image_demo")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for inFlight.Load() < 16 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if inFlight.Load() != 16 {
+		t.Fatalf("%d fetches in flight, want the statement's limit of 16", inFlight.Load())
+	}
+	// Waiting costs no CPU: the process's CPU time hardly moves in a second.
+	cpu0 := procCPU(cmd.Process.Pid)
+	time.Sleep(time.Second)
+	if used := procCPU(cmd.Process.Pid) - cpu0; used > 200*time.Millisecond {
+		t.Errorf("%v of CPU in one second of waiting", used)
+	}
+	if p := peak.Load(); p > 16 {
+		t.Fatalf("%d fetches in flight, limit 16", p)
+	}
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the statement did not end after the interrupt: %s", stderr.String())
+	}
+	for inFlight.Load() > 0 && time.Since(start) < 5*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if inFlight.Load() != 0 || served.Load() != 16 {
+		t.Fatalf("after the interrupt: %d requests still open, %d sent (want 16)", inFlight.Load(), served.Load())
+	}
+	if !strings.Contains(stderr.String(), "cancel") {
+		t.Fatalf("stderr: %s", stderr.String())
+	}
+}
+
+// newObjectFixtureURL finds the MinIO URL the fixture's storage.json maps
+// the tutorial's endpoint to.
+func newObjectFixtureURL(t *testing.T, cfg []byte) string {
+	t.Helper()
+	var c struct {
+		OSS struct {
+			Endpoints map[string]struct{ URL string } `json:"endpoints"`
+		} `json:"oss"`
+	}
+	if err := json.Unmarshal(cfg, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.OSS.Endpoints[tutorialEndpoint].URL
+}
+
+// procCPU is a process's user+system CPU time from /proc (0 elsewhere).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which is in parentheses): utime and
+	// stime are the 12th and 13th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
 }
