@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 COMMIT  ?= $(shell c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; })
 LDFLAGS := -X github.com/modelsql/modelsql/internal/buildinfo.version=$(VERSION) -X github.com/modelsql/modelsql/internal/buildinfo.commit=$(COMMIT)
 
-.PHONY: build run test deps vet fmt-check fuzz bench-xgboost bench-sql bench-ai bench-server bench-train fixtures examples
+.PHONY: build run test deps vet fmt-check fuzz bench-xgboost bench-sql bench-ai bench-server bench-train bench-objects fixtures examples
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/modelsql
@@ -45,6 +45,12 @@ examples:
 # MAX_CONCURRENCY 64), with and without 10% 429/503 answers.
 bench-ai: build
 	MODELSQL_BENCH_AI=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run TestBenchAI -v ./e2e
+
+# Object tables against MinIO: REFRESH METADATA of 10,000 objects, and
+# GET_DATA_FROM_OSS over 2,000 objects of 100 KB (objects/s, CPU per
+# object, peak RSS of modelsql); BENCHMARKS.md, "Object tables".
+bench-objects: build
+	MODELSQL_BENCH_OBJECTS=1 MODELSQL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run TestBenchObjects -v ./e2e
 
 # ML_PREDICT over 1,000,000 rows against the runtime's batch API and XGBoost.
 bench-sql: build

@@ -146,6 +146,16 @@ func TestDataDirFormatV1(t *testing.T) {
 	}
 	runIn(t, "--data", data, "-c", "ALTER MODEL iris_clf UNSET ALIAS champion")
 
+	// Format version 3 (object tables): an upgraded directory has none, and takes one.
+	objDir := t.TempDir()
+	os.WriteFile(filepath.Join(objDir, "a.txt"), []byte("abc"), 0o644)
+	r = runIn(t, "--data", data, "--format", "csv", "-c", "SELECT count(*) FROM __modelsql.main.object_tables",
+		"-c", "CREATE OBJECT TABLE files LOCATION '"+objDir+"/'", "-c", "ALTER TABLE files REFRESH METADATA",
+		"-c", "SELECT key, size FROM files")
+	if r.code != 0 || r.stdout != "count_star()\n0\nkey,size\na.txt,3\n" {
+		t.Errorf("object tables in an upgraded directory: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+
 	// The sealed APIKEY still opens: the model's endpoint (a port of the
 	// fixture's creation) is pointed at a test server that checks the key.
 	llm := fakellm.NewServer(fakellm.Options{APIKey: "fixture-key-7f3a"})

@@ -53,6 +53,10 @@ func TestDocExamples(t *testing.T) {
 		{"models", "none/notes.md"}, {"models", "none/readme.txt"}, {"models", "none/deeper/model.json"}} {
 		env.minio.put(t, bucketKey[0], bucketKey[1], example("churn_classifier.json"))
 	}
+	// The object-table tutorial's images (docs/object-tables.md).
+	for _, f := range []string{"poster_01.jpg", "poster_02.png", "poster_03.jpg", "notes/readme.txt"} {
+		env.minio.put(t, "mllm-demo", "jpg-test/"+f, example("objects/"+f))
+	}
 	env.llmURL = startFakeLLM(t)
 
 	pages, _ := filepath.Glob(filepath.Join(repoRoot(), "docs", "*.md"))

@@ -213,6 +213,10 @@ func (g *Guard) check(ctx context.Context, s *session.Session, st *sessState, st
 		return nil
 	case *parser.Grant, *parser.Revoke, *parser.ShowGrants:
 		return nil // Exec checks who may grant what (it needs the object)
+	case *parser.CreateObjectTable:
+		return g.checkCreateObjectTable(ctx, s, sn, u, st, x)
+	case *parser.RefreshMetadata:
+		return g.checkRefresh(ctx, s, sn, u, x)
 	case *parser.Passthrough:
 		return g.checkSQL(ctx, s, sn, u, st, text)
 	}
@@ -269,6 +273,9 @@ func (g *Guard) checkSQL(ctx context.Context, s *session.Session, sn *Snapshot, 
 	}
 	if a.refuse != "" {
 		return adminOnly(u.Name, a.refuse)
+	}
+	if err := g.checkObjectFunctions(s, sn, u, text); err != nil {
+		return err
 	}
 	if strings.Contains(fmt.Sprint(a.reads, a.writes), sys) {
 		return deniedf("the system catalog %s is reserved to administrators", sys)

@@ -60,5 +60,18 @@ var migrations = []Migration{
 				create_time TIMESTAMP NOT NULL, modify_time TIMESTAMP NOT NULL,
 				PRIMARY KEY (project, schema_name, model, name))`,
 		},
+	}, {
+		Version: 3,
+		Name:    "object tables: location, role and refresh state of each CREATE OBJECT TABLE",
+		Statements: []string{
+			// Object tables (package objtable); their rows live in a table
+			// of the same name in the project's database.
+			`CREATE TABLE ` + sys + `object_tables (
+				project VARCHAR NOT NULL, schema_name VARCHAR NOT NULL, name VARCHAR NOT NULL,
+				location VARCHAR NOT NULL, role VARCHAR NOT NULL, properties VARCHAR NOT NULL,
+				comment VARCHAR NOT NULL, owner VARCHAR NOT NULL, create_time TIMESTAMP NOT NULL,
+				last_refresh TIMESTAMP, object_count BIGINT NOT NULL DEFAULT 0, total_bytes BIGINT NOT NULL DEFAULT 0,
+				PRIMARY KEY (project, schema_name, name))`,
+		},
 	},
 }

@@ -356,34 +356,9 @@ func (f *Fetcher) lookupOSSEndpoint(ep string) (EndpointConfig, bool) {
 }
 
 func (f *Fetcher) fetchRemote(ctx context.Context, loc Location, role string) (Object, error) {
-	srv, err := f.serverFor(loc)
-	if err != nil {
-		return Object{}, f.newError(ErrBadLocation, loc.String(), role, "", err.Error())
-	}
-	cv, err := f.credentialsFor(ctx, loc, role)
+	mc, err := f.minioClient(ctx, loc, role)
 	if err != nil {
 		return Object{}, err
-	}
-	var creds *credentials.Credentials
-	if cv.anonymous() {
-		creds = credentials.NewStatic("", "", "", credentials.SignatureAnonymous)
-	} else {
-		creds = credentials.NewStaticV4(cv.AccessKeyID, cv.SecretAccessKey, cv.SessionToken)
-	}
-	lookup := minio.BucketLookupDNS
-	if srv.pathStyle {
-		lookup = minio.BucketLookupPath
-	}
-	mc, err := minio.New(srv.host, &minio.Options{
-		Creds:        creds,
-		Secure:       srv.secure,
-		Region:       srv.region,
-		BucketLookup: lookup,
-		Transport:    f.transport,
-		MaxRetries:   3,
-	})
-	if err != nil {
-		return Object{}, f.newError(ErrBadLocation, loc.String(), role, "", err.Error())
 	}
 	if !loc.Dir {
 		obj, err := f.getObject(ctx, mc, loc, role)
@@ -411,6 +386,41 @@ func (f *Fetcher) fetchRemote(ctx context.Context, loc Location, role string) (O
 		return Object{}, err
 	}
 	return f.getObject(ctx, mc, loc.withKey(key), role)
+}
+
+// minioClient is a client for loc's server signing with role's credentials
+// (anonymous when role is ""). Errors are *Error.
+func (f *Fetcher) minioClient(ctx context.Context, loc Location, role string) (*minio.Client, error) {
+	srv, err := f.serverFor(loc)
+	if err != nil {
+		return nil, f.newError(ErrBadLocation, loc.String(), role, "", err.Error())
+	}
+	cv, err := f.credentialsFor(ctx, loc, role)
+	if err != nil {
+		return nil, err
+	}
+	var creds *credentials.Credentials
+	if cv.anonymous() {
+		creds = credentials.NewStatic("", "", "", credentials.SignatureAnonymous)
+	} else {
+		creds = credentials.NewStaticV4(cv.AccessKeyID, cv.SecretAccessKey, cv.SessionToken)
+	}
+	lookup := minio.BucketLookupDNS
+	if srv.pathStyle {
+		lookup = minio.BucketLookupPath
+	}
+	mc, err := minio.New(srv.host, &minio.Options{
+		Creds:        creds,
+		Secure:       srv.secure,
+		Region:       srv.region,
+		BucketLookup: lookup,
+		Transport:    f.transport,
+		MaxRetries:   3,
+	})
+	if err != nil {
+		return nil, f.newError(ErrBadLocation, loc.String(), role, "", err.Error())
+	}
+	return mc, nil
 }
 
 // maxListEntries bounds a directory listing.

@@ -45,6 +45,9 @@ func Parse(sql string) (stmt Statement, err error) {
 			return &Passthrough{SQL: sql}, nil
 		}
 		yes, _ = modelStatement(t1.Text, t2.Text)
+		if !yes && isKw(t1, "ALTER") && isKw(t2, "TABLE") && p.refreshAhead() {
+			yes = true
+		}
 	}
 	if !yes {
 		return &Passthrough{SQL: sql}, nil
@@ -195,6 +198,8 @@ func (p *parser) statement() Statement {
 			return p.createModel()
 		case "USER":
 			return p.createUser()
+		case "OBJECT":
+			return p.createObjectTable()
 		default: // ROLE
 			s := &CreateRole{Name: p.principal("a role name")}
 			p.end("")
@@ -219,8 +224,12 @@ func (p *parser) statement() Statement {
 			return s
 		}
 	case "ALTER":
-		if k := p.next(); strings.EqualFold(k.Text, "MODEL") {
+		k := p.next()
+		if strings.EqualFold(k.Text, "MODEL") {
 			return p.alterModel()
+		}
+		if strings.EqualFold(k.Text, "TABLE") {
+			return p.refreshMetadata()
 		}
 		p.secret = true
 		s := &AlterUser{Name: p.principal("a user name")}

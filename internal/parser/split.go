@@ -38,6 +38,8 @@ func modelStatement(w1, w2 string) (yes, final bool) {
 		switch strings.ToUpper(w2) {
 		case "MODEL", "USER", "ROLE":
 			return true, true
+		case "OBJECT":
+			return strings.EqualFold(w1, "CREATE"), true
 		}
 	case "ALTER":
 		if w2 == "" {

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"github.com/modelsql/modelsql/internal/objtable"
+
 	"context"
 	"fmt"
 	"sort"
@@ -339,6 +341,9 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 
 // validateSetting checks the values of the settings modelsql interprets.
 func validateSetting(key, value string) error {
+	if err := objtable.ValidateSetting(key, value); err != nil {
+		return err
+	}
 	switch key {
 	case "odps.sql.ai.embedding.dimension":
 		n, err := strconv.Atoi(value)

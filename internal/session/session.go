@@ -24,6 +24,7 @@ import (
 	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
+	"github.com/modelsql/modelsql/internal/objtable"
 	"github.com/modelsql/modelsql/internal/parser"
 	"github.com/modelsql/modelsql/internal/secrets"
 )
@@ -34,6 +35,7 @@ type Warehouse struct {
 	Catalog   *catalog.Catalog
 	Functions *functions.Registry
 	Models    *functions.ModelCache
+	Objects   *objtable.Manager
 	queryID   atomic.Int64
 	started   string // process start, so that query ids differ across runs
 	store     storage
@@ -73,8 +75,16 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 	if opt.ModelCacheBytes == 0 {
 		opt.ModelCacheBytes = 1 << 30
 	}
-	return &Warehouse{Engine: eng, Catalog: cat, Functions: reg,
-		Models: functions.NewModelCache(opt.ModelCacheBytes), started: time.Now().UTC().Format("20060102T150405")}, nil
+	w := &Warehouse{Engine: eng, Catalog: cat, Functions: reg,
+		Models: functions.NewModelCache(opt.ModelCacheBytes), started: time.Now().UTC().Format("20060102T150405")}
+	if w.Objects, err = objtable.Open(ctx, eng.DB, w.fetcher); err == nil {
+		err = registerObjectFunctions(ctx, eng, w.Objects)
+	}
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return w, nil
 }
 
 // Close releases the data directory.
@@ -336,8 +346,18 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 		return s.execUse(ctx, st)
 	case *parser.Set:
 		return s.execSet(ctx, st, text)
+	case *parser.CreateObjectTable:
+		return s.createObjectTable(ctx, st)
+	case *parser.RefreshMetadata:
+		return s.refreshMetadata(ctx, st)
 	case *parser.Passthrough:
-		return s.passthrough(ctx, st.SQL)
+		if res, handled, err := s.objectTableStatement(ctx, st.SQL); handled {
+			return res, err
+		}
+		ctx, done := s.objectFunctions(ctx)
+		defer done()
+		res, err := s.passthrough(ctx, st.SQL)
+		return res, objtable.UserError(err)
 	}
 	return nil, unsupported(st, text)
 }
