@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/pgcatalog"
 	"github.com/modelsql/modelsql/internal/session"
 )
 
@@ -195,6 +196,10 @@ func (c *conn) run(ctx context.Context, text string) (*outcome, error) {
 	if out, ok, err := c.compat(text); ok {
 		return out, err
 	}
+	text, err := c.catalogRewrite(ctx, text)
+	if err != nil {
+		return nil, err
+	}
 	res, err := c.exec(ctx, text)
 	if err != nil {
 		return nil, err
@@ -349,7 +354,7 @@ func resultColumns(res *session.Result) []column {
 				}
 			}
 		}
-		cols[i] = newColumn(name, tn)
+		cols[i] = newColumn(pgcatalog.ColumnName(name), tn)
 	}
 	return cols
 }
@@ -562,7 +567,11 @@ func (c *conn) inferParamTypes(ps *prepared) {
 	if !zero {
 		return
 	}
-	rewritten, release, err := c.sess.BindInference(context.Background(), ps.text)
+	text, err := c.catalogRewrite(context.Background(), ps.text)
+	if err != nil {
+		return
+	}
+	rewritten, release, err := c.sess.BindInference(context.Background(), text)
 	if err != nil {
 		return
 	}

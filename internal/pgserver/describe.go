@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/pgcatalog"
 )
 
 // typeInfoName renders a prepared statement's column type as a DuckDB type
@@ -211,7 +212,7 @@ func shapeOf(s *duckdb.Stmt) (*preparedShape, error) {
 		if err != nil {
 			ti = nil
 		}
-		out.cols = append(out.cols, newColumn(name, typeInfoName(ti)))
+		out.cols = append(out.cols, newColumn(pgcatalog.ColumnName(name), typeInfoName(ti)))
 	}
 	return &out, nil
 }
@@ -333,7 +334,11 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 	if ps.nparams == 0 && !returnsRows(toks) {
 		return nil
 	}
-	rewritten, release, err := c.sess.BindInference(ctx, ps.text)
+	text, err := c.catalogRewrite(ctx, ps.text)
+	if err != nil {
+		return err
+	}
+	rewritten, release, err := c.sess.BindInference(ctx, text)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,88 @@
+package pgserver
+
+import (
+	"context"
+	"time"
+
+	"github.com/modelsql/modelsql/internal/pgcatalog"
+)
+
+// catalogSession describes the connection to package pgcatalog, which
+// emulates PostgreSQL's catalog for clients and filters it by privilege.
+func (c *conn) catalogSession(ctx context.Context) (*pgcatalog.Session, error) {
+	sn, err := c.srv.cfg.Guard.Store().Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := c.sess.Warehouse()
+	return &pgcatalog.Session{
+		User: c.user, PID: c.pid, Snapshot: sn, Projects: w.Engine.Projects(), Settings: c.params,
+		Models: func(ctx context.Context) ([]pgcatalog.Model, []pgcatalog.Version, error) {
+			var ms []pgcatalog.Model
+			var vs []pgcatalog.Version
+			schemas, err := c.sess.Conn().QueryContext(ctx, "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() AND NOT internal")
+			if err != nil {
+				return nil, nil, err
+			}
+			var names []string
+			for schemas.Next() {
+				var s string
+				if schemas.Scan(&s) == nil {
+					names = append(names, s)
+				}
+			}
+			schemas.Close()
+			for _, schema := range names {
+				models, err := w.Catalog.ListModels(ctx, c.sess.Project(), schema, "")
+				if err != nil {
+					return nil, nil, err
+				}
+				for _, m := range models {
+					if c.srv.cfg.Guard.CheckModel(ctx, c.sess, m, "List") != nil {
+						continue
+					}
+					ms = append(ms, pgcatalog.Model{Catalog: m.Project, Schema: m.Schema, Name: m.Name, Type: m.ModelType,
+						DefaultVersion: m.DefaultVersion, Owner: m.Owner, Created: m.Created.UTC().Format(time.RFC3339), Comment: m.Comment})
+					_, versions, err := w.Catalog.GetModel(ctx, m.Ref())
+					if err != nil {
+						return nil, nil, err
+					}
+					for _, v := range versions {
+						vs = append(vs, pgcatalog.Version{Catalog: m.Project, Schema: m.Schema, Model: m.Name, Name: v.Name,
+							IsDefault: v.Name == m.DefaultVersion, Source: m.SourceType, Created: v.Created.UTC().Format(time.RFC3339)})
+					}
+				}
+			}
+			return ms, vs, nil
+		},
+	}, nil
+}
+
+// catalogRewrite rewrites a client's catalog statement and refreshes what
+// the session may see; other statements pass unchanged.
+func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) {
+	out, isCatalog := pgcatalog.Rewrite(text)
+	if !isCatalog {
+		return text, nil
+	}
+	s, err := c.catalogSession(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := pgcatalog.Refresh(ctx, c.sess.Conn(), s, pgcatalog.ReadsModels(out)); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// installCatalog creates the session's catalog objects at login.
+func (c *conn) installCatalog(ctx context.Context) error {
+	if err := pgcatalog.Install(ctx, c.sess.Conn()); err != nil {
+		return err
+	}
+	s, err := c.catalogSession(ctx)
+	if err != nil {
+		return err
+	}
+	return pgcatalog.SetSession(ctx, c.sess.Conn(), s)
+}
