@@ -211,16 +211,16 @@ UNION ALL SELECT attrelid, ` + fmt.Sprint(oidPgClass) + `, attnum, pgc_comment F
 	"pg_indexes": `SELECT split_part(i.pgc_table, '.', 1) AS schemaname, split_part(i.pgc_table, '.', 2) AS tablename, c.relname AS indexname, NULL::VARCHAR AS tablespace, pg_get_indexdef(i.indexrelid) AS indexdef
 FROM pgc_pg_index i JOIN pgc_pg_class c ON c.oid = i.indexrelid`,
 
-	"pg_sequence":   `SELECT NULL::BIGINT AS seqrelid, NULL::BIGINT AS seqtypid, NULL::BIGINT AS seqstart, NULL::BIGINT AS seqincrement, NULL::BIGINT AS seqmax, NULL::BIGINT AS seqmin, NULL::BIGINT AS seqcache, NULL::BOOLEAN AS seqcycle WHERE false`,
-	"pg_collation":  `SELECT 100::BIGINT AS oid, 'default' AS collname, ` + fmt.Sprint(oidPgCatalog) + `::BIGINT AS collnamespace, 'd' AS collprovider, true AS collisdeterministic, -1 AS collencoding, NULL::VARCHAR AS collcollate, NULL::VARCHAR AS collctype`,
-	"pg_enum":       `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS enumtypid, NULL::REAL AS enumsortorder, NULL::VARCHAR AS enumlabel WHERE false`,
-	"pg_inherits":   `SELECT NULL::BIGINT AS inhrelid, NULL::BIGINT AS inhparent, NULL::INTEGER AS inhseqno, NULL::BOOLEAN AS inhdetachpending WHERE false`,
-	"pg_policy":     `SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS polname, NULL::BIGINT AS polrelid, NULL::VARCHAR AS polcmd, NULL::BOOLEAN AS polpermissive, NULL::BIGINT[] AS polroles, NULL::VARCHAR AS polqual, NULL::VARCHAR AS polwithcheck WHERE false`,
-	"pg_trigger":    `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS tgrelid, NULL::VARCHAR AS tgname, NULL::BIGINT AS tgfoid, NULL::INTEGER AS tgtype, NULL::VARCHAR AS tgenabled, NULL::BOOLEAN AS tgisinternal, NULL::BIGINT AS tgconstraint, NULL::BIGINT AS tgparentid WHERE false`,
-	"pg_rewrite":    `SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS rulename, NULL::BIGINT AS ev_class, NULL::VARCHAR AS ev_type, NULL::VARCHAR AS ev_enabled, NULL::BOOLEAN AS is_instead WHERE false`,
-	"pg_depend":     `SELECT NULL::BIGINT AS classid, NULL::BIGINT AS objid, NULL::INTEGER AS objsubid, NULL::BIGINT AS refclassid, NULL::BIGINT AS refobjid, NULL::INTEGER AS refobjsubid, NULL::VARCHAR AS deptype WHERE false`,
-	"pg_statistic_ext": `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS stxrelid, NULL::VARCHAR AS stxname, NULL::BIGINT AS stxnamespace, NULL::BIGINT AS stxowner, NULL::INTEGER AS stxstattarget, NULL::SMALLINT[] AS stxkeys, NULL::VARCHAR[] AS stxkind WHERE false`,
-	"pg_publication": `SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS pubname, NULL::BIGINT AS pubowner, NULL::BOOLEAN AS puballtables, NULL::BOOLEAN AS pubinsert, NULL::BOOLEAN AS pubupdate, NULL::BOOLEAN AS pubdelete, NULL::BOOLEAN AS pubtruncate, NULL::BOOLEAN AS pubviaroot WHERE false`,
+	"pg_sequence":              `SELECT NULL::BIGINT AS seqrelid, NULL::BIGINT AS seqtypid, NULL::BIGINT AS seqstart, NULL::BIGINT AS seqincrement, NULL::BIGINT AS seqmax, NULL::BIGINT AS seqmin, NULL::BIGINT AS seqcache, NULL::BOOLEAN AS seqcycle WHERE false`,
+	"pg_collation":             `SELECT 100::BIGINT AS oid, 'default' AS collname, ` + fmt.Sprint(oidPgCatalog) + `::BIGINT AS collnamespace, 'd' AS collprovider, true AS collisdeterministic, -1 AS collencoding, NULL::VARCHAR AS collcollate, NULL::VARCHAR AS collctype`,
+	"pg_enum":                  `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS enumtypid, NULL::REAL AS enumsortorder, NULL::VARCHAR AS enumlabel WHERE false`,
+	"pg_inherits":              `SELECT NULL::BIGINT AS inhrelid, NULL::BIGINT AS inhparent, NULL::INTEGER AS inhseqno, NULL::BOOLEAN AS inhdetachpending WHERE false`,
+	"pg_policy":                `SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS polname, NULL::BIGINT AS polrelid, NULL::VARCHAR AS polcmd, NULL::BOOLEAN AS polpermissive, NULL::BIGINT[] AS polroles, NULL::VARCHAR AS polqual, NULL::VARCHAR AS polwithcheck WHERE false`,
+	"pg_trigger":               `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS tgrelid, NULL::VARCHAR AS tgname, NULL::BIGINT AS tgfoid, NULL::INTEGER AS tgtype, NULL::VARCHAR AS tgenabled, NULL::BOOLEAN AS tgisinternal, NULL::BIGINT AS tgconstraint, NULL::BIGINT AS tgparentid WHERE false`,
+	"pg_rewrite":               `SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS rulename, NULL::BIGINT AS ev_class, NULL::VARCHAR AS ev_type, NULL::VARCHAR AS ev_enabled, NULL::BOOLEAN AS is_instead WHERE false`,
+	"pg_depend":                `SELECT NULL::BIGINT AS classid, NULL::BIGINT AS objid, NULL::INTEGER AS objsubid, NULL::BIGINT AS refclassid, NULL::BIGINT AS refobjid, NULL::INTEGER AS refobjsubid, NULL::VARCHAR AS deptype WHERE false`,
+	"pg_statistic_ext":         `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS stxrelid, NULL::VARCHAR AS stxname, NULL::BIGINT AS stxnamespace, NULL::BIGINT AS stxowner, NULL::INTEGER AS stxstattarget, NULL::SMALLINT[] AS stxkeys, NULL::VARCHAR[] AS stxkind WHERE false`,
+	"pg_publication":           `SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS pubname, NULL::BIGINT AS pubowner, NULL::BOOLEAN AS puballtables, NULL::BOOLEAN AS pubinsert, NULL::BOOLEAN AS pubupdate, NULL::BOOLEAN AS pubdelete, NULL::BOOLEAN AS pubtruncate, NULL::BOOLEAN AS pubviaroot WHERE false`,
 	"pg_publication_namespace": `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS pnpubid, NULL::BIGINT AS pnnspid WHERE false`,
 	"pg_publication_rel":       `SELECT NULL::BIGINT AS oid, NULL::BIGINT AS prpubid, NULL::BIGINT AS prrelid, NULL::VARCHAR AS prqual, NULL::SMALLINT[] AS prattrs WHERE false`,
 	"pg_foreign_table":         `SELECT NULL::BIGINT AS ftrelid, NULL::BIGINT AS ftserver, NULL::VARCHAR[] AS ftoptions WHERE false`,
@@ -277,7 +277,7 @@ SELECT current_database() AS constraint_catalog, nsp AS constraint_schema, conna
   current_database() AS table_catalog, nsp AS table_schema, relname AS table_name, unnest(colnames) AS column_name,
   generate_subscripts(colnames, 1) AS ordinal_position, NULL::INTEGER AS position_in_unique_constraint
 FROM pgc_constraint_index WHERE contype IN ('p', 'u', 'f')`,
-	"models": `SELECT * FROM pgc_models`,
+	"models":         `SELECT * FROM pgc_models`,
 	"model_versions": `SELECT * FROM pgc_model_versions`,
 }
 
