@@ -36,6 +36,7 @@ type conn struct {
 	tx      byte // 'I', 'T' or 'E'
 	inError bool // extended protocol: skip to Sync
 	copySeq int
+	cursors map[string]*cursor // DECLAREd cursors (cursor.go)
 
 	mu        sync.Mutex
 	runCancel context.CancelFunc
@@ -72,6 +73,7 @@ type outcome struct {
 	cols    []column
 	rows    [][]any
 	hasRows bool // a row set (RowDescription), even if empty
+	binary  bool // rows in binary format in the simple protocol (DECLARE BINARY)
 	tag     string
 }
 
@@ -196,6 +198,9 @@ func (c *conn) run(ctx context.Context, text string) (*outcome, error) {
 	if out, ok, err := c.compat(text); ok {
 		return out, err
 	}
+	if out, ok, err := c.cursorStatement(ctx, text); ok {
+		return out, err
+	}
 	text, err := c.catalogRewrite(ctx, text)
 	if err != nil {
 		return nil, err
@@ -214,6 +219,7 @@ func (c *conn) noteTx(text string, err error) {
 		switch kw {
 		case "COMMIT", "END", "ROLLBACK", "ABORT":
 			c.tx = 'I'
+			c.endTransaction()
 		default:
 			if c.tx == 'T' {
 				c.tx = 'E'
@@ -226,6 +232,9 @@ func (c *conn) noteTx(text string, err error) {
 		c.tx = 'T'
 	case "COMMIT", "END", "ROLLBACK", "ABORT":
 		c.tx = 'I'
+	}
+	if c.tx == 'I' {
+		c.endTransaction()
 	}
 }
 
@@ -477,8 +486,12 @@ func (c *conn) simpleOne(ctx context.Context, text string) error {
 		return err
 	}
 	if out.hasRows {
-		c.be.Send(c.rowDescription(out.cols, nil))
-		if err := c.sendRows(out.cols, nil, out.rows); err != nil {
+		var formats []int16
+		if out.binary {
+			formats = []int16{1}
+		}
+		c.be.Send(c.rowDescription(out.cols, formats))
+		if err := c.sendRows(out.cols, formats, out.rows); err != nil {
 			return err
 		}
 	}
@@ -674,7 +687,7 @@ func isModelRows(text string) bool {
 		return true
 	}
 	_, ok := compatColumns(text)
-	return ok
+	return ok || isCursorFetch(text)
 }
 
 func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
