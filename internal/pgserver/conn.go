@@ -399,6 +399,7 @@ func formatFor(formats []int16, i int) int16 {
 
 // sendRows sends rows [from, to) with the announced columns and formats.
 func (c *conn) sendRows(cols []column, formats []int16, rows [][]any) error {
+	loc := sessionLocation(c.params["TimeZone"])
 	for n, row := range rows {
 		if len(row) != len(cols) {
 			return fmt.Errorf("internal error: row has %d values for %d columns", len(row), len(cols))
@@ -407,6 +408,12 @@ func (c *conn) sendRows(cols []column, formats []int16, rows [][]any) error {
 		for i, v := range row {
 			if v == nil {
 				continue
+			}
+			if formatFor(formats, i) == 0 {
+				if b, ok := pgText(&cols[i], v, loc); ok {
+					vals[i] = b
+					continue
+				}
 			}
 			pv, err := cols[i].pgValue(v)
 			if err != nil {
