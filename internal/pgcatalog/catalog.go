@@ -175,9 +175,9 @@ FROM duckdb_functions() f JOIN duckdb_schemas() s ON s.database_name = f.databas
 WHERE f.database_name = current_database() AND NOT f.internal AND pgc_is_admin()`,
 
 	"pg_roles": `
-SELECT rolname, rolsuper, true AS rolinherit, rolsuper AS rolcreaterole, rolsuper AS rolcreatedb, true AS rolcanlogin,
-  false AS rolreplication, -1 AS rolconnlimit, '********' AS rolpassword, NULL::TIMESTAMPTZ AS rolvaliduntil,
-  false AS rolbypassrls, NULL::VARCHAR[] AS rolconfig, oid
+SELECT rolname, rolsuper, true AS rolinherit, rolsuper AS rolcreaterole, rolsuper AS rolcreatedb,
+  oid <> `+fmt.Sprint(oidWarehouse)+` AS rolcanlogin, rolsuper AS rolreplication, -1 AS rolconnlimit, '********' AS rolpassword,
+  NULL::TIMESTAMPTZ AS rolvaliduntil, rolsuper AS rolbypassrls, NULL::VARCHAR[] AS rolconfig, oid
 FROM pgc_users`,
 
 	"pg_authid": `SELECT oid, rolname, rolsuper, true AS rolinherit, rolsuper AS rolcreaterole, rolsuper AS rolcreatedb, true AS rolcanlogin FROM pgc_users`,

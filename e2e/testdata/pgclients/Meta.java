@@ -32,7 +32,7 @@ public class Meta {
                 System.out.println("typeinfo|" + s + "=" + names.contains(s));
             }
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("SELECT i FROM " + (a.length > 4 ? "range(5000) t(i)" : "generate_series(0, 4999) i"))) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT i FROM generate_series(0, 4999) AS g(i)")) {
                 ps.setFetchSize(100);
                 ResultSet rs = ps.executeQuery();
                 long k = 0;

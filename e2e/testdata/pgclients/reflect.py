@@ -33,6 +33,6 @@ pd.DataFrame({"x": [1, 2, 3], "y": ["a", "b", "c"]}).to_sql("pd_out", eng, if_ex
 pd.DataFrame({"x": [4, 5], "y": ["d", "e"]}).to_sql("pd_out", eng, if_exists="replace", index=False)
 out["to_sql"] = pd.read_sql_query("SELECT x, y FROM pd_out ORDER BY x", eng).values.tolist()
 with eng.connect() as c:
-    r = c.execution_options(stream_results=True).execute(sa.text("SELECT * FROM range(2500) t(i)" if "modelsql" in sys.argv[3:] else "SELECT i FROM generate_series(0, 2499) i"))
+    r = c.execution_options(stream_results=True).execute(sa.text("SELECT i FROM generate_series(0, 2499) AS g(i)"))
     out["stream_results"] = sum(1 for _ in r)
 print(json.dumps(out, default=str, sort_keys=True))
