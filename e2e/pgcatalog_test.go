@@ -404,7 +404,7 @@ func TestPgCatalogPrivileges(t *testing.T) {
 	bob := func(args ...string) string {
 		t.Helper()
 		r := s.psql(t, "bob", "bobpw", "proj", nil, args...)
-		if r.code != 0 {
+		if r.code != 0 && !strings.Contains(r.err, "Did not find any relation") {
 			t.Fatalf("bob: psql %q: %s\nserver:\n%s", args, r.err, s.log())
 		}
 		return r.out + r.err
@@ -429,6 +429,9 @@ func TestPgCatalogPrivileges(t *testing.T) {
 		for _, q := range catalogQueries {
 			out := bob("-At", "-c", q)
 			outs[q] = out
+			if strings.Contains(out, "Did not find any relation") {
+				continue // \d t names what it looked for
+			}
 			for _, h := range mustHide {
 				if regexp.MustCompile(`\b` + regexp.QuoteMeta(h) + `\b`).MatchString(out) {
 					t.Errorf("%s: bob sees %q in %s:\n%s", label, h, q, out)

@@ -41,7 +41,7 @@ var types = []struct {
 	{20, 1016, "int8", "bigint", 8, "N", []string{"BIGINT", "UINTEGER"}},
 	{21, 1005, "int2", "smallint", 2, "N", []string{"SMALLINT", "TINYINT", "UTINYINT"}},
 	{23, 1007, "int4", "integer", 4, "N", []string{"INTEGER", "USMALLINT"}},
-	{25, 1009, "text", "text", -1, "S", []string{"ENUM", "BIT", "TIME WITH TIME ZONE"}},
+	{25, 1009, "text", "text", -1, "S", []string{"ENUM", "BIT"}},
 	{26, 1028, "oid", "oid", 4, "N", nil},
 	{114, 199, "json", "json", -1, "U", []string{"JSON", "STRUCT", "LIST", "MAP", "UNION", "ARRAY"}},
 	{700, 1021, "float4", "real", 4, "N", []string{"FLOAT"}},
@@ -51,6 +51,7 @@ var types = []struct {
 	{1083, 1183, "time", "time without time zone", 8, "D", []string{"TIME"}},
 	{1114, 1115, "timestamp", "timestamp without time zone", 8, "D", []string{"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"}},
 	{1184, 1185, "timestamptz", "timestamp with time zone", 8, "D", []string{"TIMESTAMP WITH TIME ZONE"}},
+	{1266, 1270, "timetz", "time with time zone", 12, "D", []string{"TIME WITH TIME ZONE"}},
 	{1186, 1187, "interval", "interval", 16, "T", []string{"INTERVAL"}},
 	{1700, 1231, "numeric", "numeric", -1, "N", []string{"DECIMAL", "HUGEINT", "UHUGEINT", "UBIGINT", "BIGNUM", "VARINT"}},
 	{2950, 2951, "uuid", "uuid", 16, "U", []string{"UUID"}},
@@ -176,7 +177,7 @@ WHERE f.database_name = current_database() AND NOT f.internal AND pgc_is_admin()
 
 	"pg_roles": `
 SELECT rolname, rolsuper, true AS rolinherit, rolsuper AS rolcreaterole, rolsuper AS rolcreatedb,
-  oid <> `+fmt.Sprint(oidWarehouse)+` AS rolcanlogin, rolsuper AS rolreplication, -1 AS rolconnlimit, '********' AS rolpassword,
+  oid <> ` + fmt.Sprint(oidWarehouse) + ` AS rolcanlogin, rolsuper AS rolreplication, -1 AS rolconnlimit, '********' AS rolpassword,
   NULL::TIMESTAMPTZ AS rolvaliduntil, rolsuper AS rolbypassrls, NULL::VARCHAR[] AS rolconfig, oid
 FROM pgc_users`,
 

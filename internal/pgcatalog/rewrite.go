@@ -38,7 +38,7 @@ var aliasStop = map[string]bool{
 // the session's visibility (Refresh) before running it.
 func Rewrite(text string) (out string, catalog bool) {
 	low := strings.ToLower(text)
-	if !strings.Contains(low, "pg_") && !strings.Contains(low, "information_schema") && !strings.Contains(low, "::reg") &&
+	if !strings.Contains(low, "pg_") && !strings.Contains(low, "pgc_") && !strings.Contains(low, "information_schema") && !strings.Contains(low, "::reg") &&
 		!strings.Contains(low, "modelsql.model") {
 		return text, false
 	}
@@ -60,8 +60,8 @@ func Rewrite(text string) (out string, catalog bool) {
 func mentionsCatalog(toks []parser.Token) bool {
 	for i, t := range toks {
 		name := identName(t)
-		if relations[name] != "" && !(i > 0 && isOp(toks[i-1], ".")) {
-			return true
+		if relations[name] != "" && !(i > 0 && isOp(toks[i-1], ".")) || strings.HasPrefix(name, "pgc_") {
+			return true // pgc_*: the compatibility schema itself, read directly
 		}
 		if (name == "pg_catalog" || name == "information_schema" || name == "modelsql") && i+2 < len(toks) && isOp(toks[i+1], ".") {
 			return true

@@ -414,6 +414,9 @@ func (c *conn) sendRows(cols []column, formats []int16, rows [][]any) error {
 					vals[i] = b
 					continue
 				}
+			} else if b, ok := pgBinary(&cols[i], v); ok {
+				vals[i] = b
+				continue
 			}
 			pv, err := cols[i].pgValue(v)
 			if err != nil {

@@ -881,6 +881,9 @@ func (c *conn) copyOut(ctx context.Context, cs *copyStmt) (*outcome, error) {
 
 // textOf renders a value in PostgreSQL's text format for its column.
 func (c *conn) textOf(col *column, v any) (string, error) {
+	if b, ok := pgText(col, v, sessionLocation(c.params["TimeZone"])); ok {
+		return string(b), nil
+	}
 	pv, err := col.pgValue(v)
 	if err != nil {
 		return "", err

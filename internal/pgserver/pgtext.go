@@ -1,6 +1,7 @@
 package pgserver
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -53,12 +54,28 @@ func pgText(col *column, v any, loc *time.Location) ([]byte, bool) {
 		case math.IsInf(f, -1):
 			return []byte("-Infinity"), true
 		}
-	case oidText:
-		if t, ok := v.(time.Time); ok && col.node != nil && (col.node.name == "TIMETZ" || col.node.name == "TIME WITH TIME ZONE") {
+	case oidTimetz:
+		if t, ok := v.(time.Time); ok {
 			return []byte(t.Format("15:04:05") + fracMicros(t.Nanosecond()) + pgOffset(t)), true
 		}
 	}
 	return nil, false
+}
+
+// pgBinary encodes the values pgtype has no codec for: timetz (int64
+// microseconds since midnight, int32 offset in seconds west of UTC).
+func pgBinary(col *column, v any) ([]byte, bool) {
+	if col.OID != oidTimetz {
+		return nil, false
+	}
+	t, ok := v.(time.Time)
+	if !ok {
+		return nil, false
+	}
+	us := int64(t.Hour())*3600e6 + int64(t.Minute())*60e6 + int64(t.Second())*1e6 + int64(t.Nanosecond()/1000)
+	_, off := t.Zone()
+	b := binary.BigEndian.AppendUint64(nil, uint64(us))
+	return binary.BigEndian.AppendUint32(b, uint32(int32(-off))), true
 }
 
 // fracMicros is ".ffffff" with trailing zeros trimmed ("" for whole seconds);

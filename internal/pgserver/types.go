@@ -35,6 +35,7 @@ const (
 	oidTime        = 1083
 	oidTimestamp   = 1114
 	oidTimestamptz = 1184
+	oidTimetz      = 1266
 	oidInterval    = 1186
 	oidNumeric     = 1700
 	oidUUID        = 2950
@@ -55,7 +56,7 @@ type column struct {
 //
 //	BOOLEAN → bool; TINYINT, SMALLINT, UTINYINT → int2; INTEGER, USMALLINT → int4;
 //	BIGINT, UINTEGER → int8; UBIGINT, HUGEINT, UHUGEINT, BIGNUM, DECIMAL → numeric;
-//	FLOAT → float4; DOUBLE → float8; VARCHAR, ENUM, BIT, TIMETZ → text; BLOB → bytea;
+//	FLOAT → float4; DOUBLE → float8; VARCHAR, ENUM, BIT → text; TIMETZ → timetz; BLOB → bytea;
 //	DATE → date; TIME → time; TIMESTAMP[_S|_MS|_NS] → timestamp; TIMESTAMPTZ → timestamptz;
 //	INTERVAL → interval; UUID → uuid; JSON, STRUCT, LIST, ARRAY, MAP, UNION → json (JSON text).
 func newColumn(name, typeName string) column {
@@ -103,6 +104,8 @@ func oidForNode(n *typeNode) uint32 {
 		return oidTimestamp
 	case "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE":
 		return oidTimestamptz
+	case "TIMETZ", "TIME WITH TIME ZONE":
+		return oidTimetz
 	case "INTERVAL":
 		return oidInterval
 	case "UUID":
@@ -152,6 +155,8 @@ func typeSize(oid uint32) int16 {
 		return 4
 	case oidInt8, oidFloat8, oidTime, oidTimestamp, oidTimestamptz:
 		return 8
+	case oidTimetz:
+		return 12
 	case oidInterval, oidUUID:
 		return 16
 	}
