@@ -224,7 +224,7 @@ func TestPgCatalogJDBCMetaData(t *testing.T) {
 func requireSQLAlchemy(t *testing.T) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import psycopg2, sqlalchemy, pandas").Run(); err != nil {
 		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
-			t.Fatal("psycopg2, SQLAlchemy or pandas is missing (scripts/deps.d/30-server.sh installs them)")
+			t.Fatal("psycopg2, SQLAlchemy or pandas is missing (scripts/deps.d/30-server.sh and 35-postgres.sh install them)")
 		}
 		t.Skip("psycopg2, SQLAlchemy or pandas is missing")
 	}
