@@ -39,7 +39,8 @@ var aliasStop = map[string]bool{
 func Rewrite(text string) (out string, catalog bool) {
 	low := strings.ToLower(text)
 	if !strings.Contains(low, "pg_") && !strings.Contains(low, "pgc_") && !strings.Contains(low, "information_schema") && !strings.Contains(low, "::reg") &&
-		!strings.Contains(low, "modelsql.model") {
+		!strings.Contains(low, "modelsql.model") && !strings.Contains(low, "user") && !strings.Contains(low, "role") &&
+		!strings.Contains(low, "version") && !strings.Contains(low, "description") && !strings.Contains(low, "format_type") {
 		return text, false
 	}
 	toks, err := parser.Tokenize(text, false)
@@ -63,6 +64,10 @@ func mentionsCatalog(toks []parser.Token) bool {
 		if relations[name] != "" && !(i > 0 && isOp(toks[i-1], ".")) || strings.HasPrefix(name, "pgc_") {
 			return true // pgc_*: the compatibility schema itself, read directly
 		}
+		if t.Kind == parser.TokIdent && macroNames[name] && !(i > 0 && isOp(toks[i-1], ".")) &&
+			(i+1 < len(toks) && isOp(toks[i+1], "(") || sqlValueFunctions[name]) {
+			return true // an emulated function (current_user needs no parentheses)
+		}
 		if (name == "pg_catalog" || name == "information_schema" || name == "modelsql") && i+2 < len(toks) && isOp(toks[i+1], ".") {
 			return true
 		}
@@ -72,6 +77,22 @@ func mentionsCatalog(toks []parser.Token) bool {
 	}
 	return false
 }
+
+// sqlValueFunctions are called without parentheses.
+var sqlValueFunctions = map[string]bool{"current_user": true, "session_user": true, "user": true, "current_role": true}
+
+// macroNames are the functions the catalog defines (see macros).
+var macroNames = func() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range macros {
+		if _, rest, ok := strings.Cut(m, "TEMP MACRO "); ok {
+			if name, _, ok := strings.Cut(rest, "("); ok && !strings.HasPrefix(name, "pgc_") {
+				out[strings.TrimSpace(name)] = true
+			}
+		}
+	}
+	return out
+}()
 
 type rewriter struct {
 	src  string

@@ -41,6 +41,9 @@ func TestRewrite(t *testing.T) {
 		{`SELECT d.datcollate as "Collate" FROM pg_catalog.pg_database d`, `SELECT d.datcollate as "Collate" FROM pgc_pg_database d`, true},
 		{"SELECT json_build_object('a', 1) FROM pg_class", "SELECT json_object('a', 1) FROM pgc_pg_class AS pg_class", true},
 		{"SELECT * FROM pgc_pg_class", "SELECT * FROM pgc_pg_class", true}, // read directly: still refreshed
+		{"SELECT current_user, session_user", "SELECT current_user, session_user", true},
+		{"SELECT pg_backend_pid()", "SELECT pg_backend_pid()", true},
+		{"SELECT t.user FROM users t", "SELECT t.user FROM users t", false},
 	}
 	for _, c := range cases {
 		got, cat := Rewrite(c.in)

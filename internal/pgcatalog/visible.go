@@ -194,19 +194,6 @@ UNION ALL SELECT schema_name, view_name, 'v' FROM duckdb_views() WHERE database_
 	return nil
 }
 
-// SetSession records the session's user for current_user & co. (which
-// need no refresh otherwise).
-func SetSession(ctx context.Context, conn *sql.Conn, s *Session) error {
-	oids := userOIDs(s.Snapshot)
-	for _, q := range []string{"DELETE FROM pgc_session",
-		fmt.Sprintf("INSERT INTO pgc_session VALUES (%s, %d, %t, %d)", lit(strings.ToLower(s.User)), oids[strings.ToLower(s.User)], s.admin(), s.PID)} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func lits(ss ...string) string {

@@ -65,6 +65,12 @@ func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) 
 	if !isCatalog {
 		return text, nil
 	}
+	if !c.catalogReady {
+		if err := pgcatalog.Install(ctx, c.sess.Conn()); err != nil {
+			return "", err
+		}
+		c.catalogReady, c.catalogInTx = true, c.tx != 'I' && c.tx != 0
+	}
 	s, err := c.catalogSession(ctx)
 	if err != nil {
 		return "", err
@@ -73,16 +79,4 @@ func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) 
 		return "", err
 	}
 	return out, nil
-}
-
-// installCatalog creates the session's catalog objects at login.
-func (c *conn) installCatalog(ctx context.Context) error {
-	if err := pgcatalog.Install(ctx, c.sess.Conn()); err != nil {
-		return err
-	}
-	s, err := c.catalogSession(ctx)
-	if err != nil {
-		return err
-	}
-	return pgcatalog.SetSession(ctx, c.sess.Conn(), s)
 }

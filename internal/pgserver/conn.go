@@ -38,6 +38,9 @@ type conn struct {
 	copySeq int
 	cursors map[string]*cursor // DECLAREd cursors (cursor.go)
 
+	catalogReady bool // the PostgreSQL catalog (package pgcatalog) is installed: on first use
+	catalogInTx  bool // ... inside a transaction, which may roll it back
+
 	mu        sync.Mutex
 	runCancel context.CancelFunc
 	busy      bool
@@ -220,6 +223,8 @@ func (c *conn) noteTx(text string, err error) {
 		case "COMMIT", "END", "ROLLBACK", "ABORT":
 			c.tx = 'I'
 			c.endTransaction()
+			c.catalogReady = c.catalogReady && !c.catalogInTx
+			c.catalogInTx = false
 		default:
 			if c.tx == 'T' {
 				c.tx = 'E'
@@ -227,6 +232,7 @@ func (c *conn) noteTx(text string, err error) {
 		}
 		return
 	}
+	committed := (kw == "COMMIT" || kw == "END") && c.tx == 'T'
 	switch kw {
 	case "BEGIN", "START":
 		c.tx = 'T'
@@ -235,6 +241,10 @@ func (c *conn) noteTx(text string, err error) {
 	}
 	if c.tx == 'I' {
 		c.endTransaction()
+		if !committed && c.catalogInTx {
+			c.catalogReady = false // rolled back with the transaction
+		}
+		c.catalogInTx = false
 	}
 }
 

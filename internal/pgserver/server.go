@@ -398,12 +398,6 @@ func (s *Server) startup(nc net.Conn, be *pgproto3.Backend, m *pgproto3.StartupM
 	c.pid = s.newBackendID()
 	s.conns[c.pid] = c
 	s.mu.Unlock()
-	if err := c.installCatalog(context.Background()); err != nil {
-		be.Send(fatal("XX000", err.Error()))
-		be.Flush()
-		s.endConn(c)
-		return nil, err
-	}
 
 	be.Send(&pgproto3.AuthenticationOk{})
 	for name, v := range c.params {
