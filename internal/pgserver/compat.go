@@ -12,8 +12,8 @@ import (
 
 // PostgreSQL session settings that drivers set or read. The server keeps
 // them per connection and answers for them; they never reach DuckDB (whose
-// TimeZone, for one, is server-wide). Timestamps with time zone are always
-// sent in UTC whatever TimeZone says.
+// TimeZone, for one, is server-wide). TimeZone decides how timestamptz
+// values are printed (pgtext.go).
 var pgSettings = map[string]string{
 	"application_name":                    "application_name",
 	"client_encoding":                     "client_encoding",
