@@ -116,15 +116,30 @@ func definitionFlow(op map[string]any) (tainted []bool, leak string) {
 		}
 		return out, ""
 	case "LOGICAL_UNION", "LOGICAL_EXCEPT", "LOGICAL_INTERSECT":
-		if len(in) != 2 || len(in[0]) != len(in[1]) {
+		// DuckDB merges a chain of UNION ALLs into one operator with
+		// every branch as a child; a clean branch (a join, a constant)
+		// may report no columns.
+		width := 0
+		for _, c := range in {
+			width = max(width, len(c))
+		}
+		if len(in) < 2 {
 			return nil, "a set operation"
 		}
-		if typ != "LOGICAL_UNION" && (anyTrue(in[0]) || anyTrue(in[1])) {
-			return nil, "a set operation" // compares the rows
-		}
-		out := make([]bool, len(in[0]))
-		for i := range out {
-			out[i] = in[0][i] || in[1][i]
+		out := make([]bool, width)
+		for _, c := range in {
+			if c == nil {
+				continue
+			}
+			if len(c) != width {
+				return nil, "a set operation"
+			}
+			if typ != "LOGICAL_UNION" && anyTrue(c) {
+				return nil, "a set operation" // compares the rows
+			}
+			for i := range out {
+				out[i] = out[i] || c[i]
+			}
 		}
 		return out, ""
 	case "LOGICAL_FILTER", "LOGICAL_ORDER_BY", "LOGICAL_TOP_N", "LOGICAL_LIMIT", "LOGICAL_DISTINCT":
