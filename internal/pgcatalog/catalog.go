@@ -72,7 +72,7 @@ const (
 var relations = map[string]string{
 	"pg_namespace": `
 SELECT oid::BIGINT AS oid, schema_name AS nspname, ` + fmt.Sprint(oidWarehouse) + `::BIGINT AS nspowner, NULL::VARCHAR[] AS nspacl
-FROM duckdb_schemas() WHERE database_name = current_database() AND NOT internal
+FROM pgc_snap_schemas WHERE database_name = current_database() AND NOT internal
 UNION ALL SELECT ` + fmt.Sprint(oidPgCatalog) + `, 'pg_catalog', ` + fmt.Sprint(oidWarehouse) + `, NULL
 UNION ALL SELECT ` + fmt.Sprint(oidInfoSchema) + `, 'information_schema', ` + fmt.Sprint(oidWarehouse) + `, NULL`,
 
@@ -81,18 +81,18 @@ WITH rel AS (
   SELECT t.table_oid::BIGINT AS oid, t.table_name AS relname, s.oid::BIGINT AS relnamespace, 'r' AS relkind,
          t.column_count::INTEGER AS relnatts, (t.index_count > 0 OR t.has_primary_key) AS relhasindex,
          t.estimated_size::DOUBLE AS reltuples, v.owner_oid, t.schema_name AS nsp, t.comment
-  FROM duckdb_tables() t JOIN duckdb_schemas() s ON s.database_name = t.database_name AND s.schema_name = t.schema_name
+  FROM pgc_snap_tables t JOIN pgc_snap_schemas s ON s.database_name = t.database_name AND s.schema_name = t.schema_name
   JOIN pgc_visible v ON v.schema_name = t.schema_name AND v.name = t.table_name
   WHERE t.database_name = current_database()
   UNION ALL
-  SELECT w.view_oid, w.view_name, s.oid, 'v', (SELECT count(*) FROM duckdb_columns() c WHERE c.table_oid = w.view_oid)::INTEGER,
+  SELECT w.view_oid, w.view_name, s.oid, 'v', (SELECT count(*) FROM pgc_snap_columns c WHERE c.table_oid = w.view_oid)::INTEGER,
          false, 0, v.owner_oid, w.schema_name, w.comment
-  FROM duckdb_views() w JOIN duckdb_schemas() s ON s.database_name = w.database_name AND s.schema_name = w.schema_name
+  FROM pgc_snap_views w JOIN pgc_snap_schemas s ON s.database_name = w.database_name AND s.schema_name = w.schema_name
   JOIN pgc_visible v ON v.schema_name = w.schema_name AND v.name = w.view_name
   WHERE w.database_name = current_database() AND NOT w.internal
   UNION ALL
   SELECT i.index_oid, i.index_name, s.oid, 'i', 0, false, 0, v.owner_oid, i.schema_name, i.comment
-  FROM duckdb_indexes() i JOIN duckdb_schemas() s ON s.database_name = i.database_name AND s.schema_name = i.schema_name
+  FROM pgc_snap_indexes i JOIN pgc_snap_schemas s ON s.database_name = i.database_name AND s.schema_name = i.schema_name
   JOIN pgc_visible v ON v.schema_name = i.schema_name AND v.name = i.table_name
   WHERE i.database_name = current_database()
   UNION ALL
@@ -113,11 +113,12 @@ FROM rel`,
 SELECT c.table_oid::BIGINT AS attrelid, c.column_name AS attname, pgc_typeoid(c.data_type) AS atttypid,
   0 AS attstattarget, pgc_typlen(pgc_typeoid(c.data_type))::SMALLINT AS attlen, (c.column_index)::SMALLINT AS attnum,
   0 AS attndims, -1 AS attcacheoff, pgc_typmod(c.data_type) AS atttypmod, true AS attbyval, 'p' AS attstorage,
-  'i' AS attalign, NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef, false AS atthasmissing,
+  'i' AS attalign, NOT c.is_nullable AS attnotnull, d.def IS NOT NULL AS atthasdef, false AS atthasmissing,
   '' AS attidentity, '' AS attgenerated, false AS attisdropped, true AS attislocal, 0 AS attinhcount,
   0::BIGINT AS attcollation, NULL::VARCHAR[] AS attacl, NULL::VARCHAR[] AS attoptions, NULL::VARCHAR[] AS attfdwoptions,
-  c.comment AS pgc_comment, c.column_default AS pgc_default
-FROM duckdb_columns() c JOIN pgc_visible v ON v.schema_name = c.schema_name AND v.name = c.table_name
+  c.comment AS pgc_comment, d.def AS pgc_default
+FROM pgc_snap_columns c JOIN pgc_visible v ON v.schema_name = c.schema_name AND v.name = c.table_name
+LEFT JOIN pgc_defaults d ON d.table_oid = c.table_oid AND d.column_name = c.column_name
 WHERE c.database_name = current_database()`,
 
 	"pg_attrdef": `
@@ -140,10 +141,11 @@ SELECT i.index_oid::BIGINT AS indexrelid, i.table_oid::BIGINT AS indrelid, len(k
   true AS indisvalid, false AS indcheckxmin, true AS indisready, true AS indislive, false AS indisreplident,
   k.keys AS indkey, []::BIGINT[] AS indcollation, []::BIGINT[] AS indclass, []::SMALLINT[] AS indoption,
   NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred, i.schema_name || '.' || i.table_name AS pgc_table,
-  array_to_string(pgc_index_names(i.expressions), ', ') AS pgc_cols
-FROM duckdb_indexes() i JOIN pgc_visible v ON v.schema_name = i.schema_name AND v.name = i.table_name,
+  array_to_string(ik.cols, ', ') AS pgc_cols
+FROM pgc_snap_indexes i JOIN pgc_visible v ON v.schema_name = i.schema_name AND v.name = i.table_name
+JOIN pgc_index_keys ik ON ik.index_oid = i.index_oid,
 LATERAL (SELECT coalesce(list(c.column_index::SMALLINT ORDER BY c.column_index), []::SMALLINT[]) AS keys
-         FROM duckdb_columns() c WHERE c.table_oid = i.table_oid AND list_contains(pgc_index_names(i.expressions), c.column_name)) k
+         FROM pgc_snap_columns c WHERE c.table_oid = i.table_oid AND list_contains(ik.cols, c.column_name)) k
 WHERE i.database_name = current_database()
 UNION ALL
 SELECT indexrelid, conrelid, len(cols)::SMALLINT, len(cols)::SMALLINT, true, false, contype = 'p', false, true, false,
@@ -172,7 +174,7 @@ SELECT f.function_oid::BIGINT AS oid, f.function_name AS proname, s.oid::BIGINT 
   NULL AS probin, NULL AS prosqlbody, NULL::VARCHAR[] AS proconfig, NULL::VARCHAR[] AS proacl,
   CASE WHEN f.function_type = 'table_macro' THEN 'TABLE' ELSE coalesce(f.return_type, 'unknown') END AS pgc_result,
   array_to_string(f.parameters, ', ') AS pgc_args
-FROM duckdb_functions() f JOIN duckdb_schemas() s ON s.database_name = f.database_name AND s.schema_name = f.schema_name
+FROM pgc_snap_functions f JOIN pgc_snap_schemas s ON s.database_name = f.database_name AND s.schema_name = f.schema_name
 WHERE f.database_name = current_database() AND NOT f.internal AND pgc_is_admin()`,
 
 	"pg_roles": `
@@ -251,7 +253,7 @@ SELECT current_database() AS table_catalog, c.pgc_nspname AS table_schema, c.rel
 FROM pgc_pg_class c WHERE c.relkind = 'v'`,
 	"columns": `
 SELECT current_database() AS table_catalog, c.schema_name AS table_schema, c.table_name, c.column_name,
-  c.column_index AS ordinal_position, c.column_default, CASE WHEN c.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable,
+  c.column_index AS ordinal_position, d.def AS column_default, CASE WHEN c.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable,
   c.data_type, c.character_maximum_length, NULL::INTEGER AS character_octet_length, c.numeric_precision,
   c.numeric_precision_radix, c.numeric_scale, NULL::INTEGER AS datetime_precision, NULL::VARCHAR AS interval_type,
   NULL::INTEGER AS interval_precision, NULL::VARCHAR AS character_set_catalog, NULL::VARCHAR AS character_set_schema,
@@ -259,7 +261,8 @@ SELECT current_database() AS table_catalog, c.schema_name AS table_schema, c.tab
   NULL::VARCHAR AS collation_name, NULL::VARCHAR AS domain_catalog, NULL::VARCHAR AS domain_schema, NULL::VARCHAR AS domain_name,
   NULL::VARCHAR AS udt_catalog, NULL::VARCHAR AS udt_schema, t.typname AS udt_name, 'NO' AS is_identity,
   'NEVER' AS is_generated, 'YES' AS is_updatable, c.comment AS COLUMN_COMMENT
-FROM duckdb_columns() c JOIN pgc_visible v ON v.schema_name = c.schema_name AND v.name = c.table_name
+FROM pgc_snap_columns c JOIN pgc_visible v ON v.schema_name = c.schema_name AND v.name = c.table_name
+LEFT JOIN pgc_defaults d ON d.table_oid = c.table_oid AND d.column_name = c.column_name
 LEFT JOIN pgc_types t ON t.oid = pgc_typeoid(c.data_type)
 WHERE c.database_name = current_database()`,
 	"schemata": `
@@ -282,6 +285,30 @@ FROM pgc_constraint_index WHERE contype IN ('p', 'u', 'f')`,
 	"model_versions": `SELECT * FROM pgc_model_versions`,
 }
 
+// snapshots copy what the views need from DuckDB's metadata functions,
+// for the current project and the objects in pgc_visible only, leaving out
+// definition texts (view SQL, DEFAULTs, index and CHECK expressions), which
+// the guard refuses to show from those functions. They are refilled by
+// Refresh, on the server's connection, before every catalog statement.
+var snapshots = []struct{ name, query string }{
+	{"schemas", `SELECT oid, database_name, schema_name, internal FROM duckdb_schemas() WHERE database_name = current_database()`},
+	{"tables", `SELECT t.table_oid, t.table_name, t.schema_name, t.database_name, t.column_count, t.index_count, t.has_primary_key, t.estimated_size, t.comment
+	  FROM duckdb_tables() t JOIN pgc_visible v ON v.schema_name = t.schema_name AND v.name = t.table_name WHERE t.database_name = current_database()`},
+	{"views", `SELECT w.view_oid, w.view_name, w.schema_name, w.database_name, w.internal, w.comment
+	  FROM duckdb_views() w JOIN pgc_visible v ON v.schema_name = w.schema_name AND v.name = w.view_name WHERE w.database_name = current_database()`},
+	{"columns", `SELECT c.table_oid, c.table_name, c.schema_name, c.database_name, c.column_name, c.data_type, c.column_index, c.is_nullable, c.comment,
+	    c.character_maximum_length, c.numeric_precision, c.numeric_precision_radix, c.numeric_scale
+	  FROM duckdb_columns() c JOIN pgc_visible v ON v.schema_name = c.schema_name AND v.name = c.table_name WHERE c.database_name = current_database()`},
+	{"indexes", `SELECT i.index_oid, i.index_name, i.schema_name, i.table_name, i.table_oid, i.database_name, i.is_unique, i.is_primary, i.comment
+	  FROM duckdb_indexes() i JOIN pgc_visible v ON v.schema_name = i.schema_name AND v.name = i.table_name WHERE i.database_name = current_database()`},
+	{"functions", `SELECT f.function_oid, f.function_name, f.schema_name, f.database_name, f.function_type, f.internal, f.parameters, f.return_type, f.macro_definition
+	  FROM duckdb_functions() f WHERE f.database_name = current_database() AND NOT f.internal AND pgc_is_admin()`},
+	{"constraints", `SELECT k.database_name, k.schema_name, k.table_name, k.table_oid, k.constraint_index, k.constraint_type, k.constraint_column_indexes,
+	    k.constraint_column_names, k.constraint_name, k.referenced_table, k.referenced_column_names
+	  FROM duckdb_constraints() k JOIN pgc_visible v ON v.schema_name = k.schema_name AND v.name = k.table_name
+	  WHERE k.database_name = current_database() AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')`},
+}
+
 // setup creates the compatibility schema's tables, views and macros on a
 // session's connection; it runs once per session.
 func setup() []string {
@@ -297,6 +324,12 @@ func setup() []string {
 	stmts := []string{
 		`CREATE OR REPLACE TEMP TABLE pgc_visible(schema_name VARCHAR, name VARCHAR, kind VARCHAR, owner_oid BIGINT, readable BOOLEAN)`,
 		`CREATE OR REPLACE TEMP TABLE pgc_users(oid BIGINT, rolname VARCHAR, rolsuper BOOLEAN)`,
+		// Definition texts (DEFAULTs, index columns, view SQL), copied by
+		// Refresh for what the user may read: the guard refuses plans that
+		// read them from DuckDB's metadata functions.
+		`CREATE OR REPLACE TEMP TABLE pgc_defaults(table_oid BIGINT, column_name VARCHAR, def VARCHAR)`,
+		`CREATE OR REPLACE TEMP TABLE pgc_index_keys(index_oid BIGINT, cols VARCHAR[])`,
+		`CREATE OR REPLACE TEMP TABLE pgc_viewdefs(view_oid BIGINT, def VARCHAR)`,
 		`CREATE OR REPLACE TEMP TABLE pgc_members(roleid BIGINT, member BIGINT)`,
 		`CREATE OR REPLACE TEMP TABLE pgc_projects(name VARCHAR)`,
 		`CREATE OR REPLACE TEMP TABLE pgc_settings(name VARCHAR, setting VARCHAR)`,
@@ -307,6 +340,9 @@ func setup() []string {
 		`CREATE OR REPLACE TEMP TABLE pgc_typemap AS SELECT * FROM (VALUES ` + strings.Join(typeMap, ", ") + `) t(duck, oid)`,
 	}
 	stmts = append(stmts, macros...)
+	for _, sn := range snapshots {
+		stmts = append(stmts, "CREATE OR REPLACE TEMP TABLE pgc_snap_"+sn.name+" AS "+sn.query+" LIMIT 0")
+	}
 	stmts = append(stmts,
 		// Primary keys and unique constraints, with the index PostgreSQL
 		// builds for them (DuckDB lists them as constraints only).
@@ -321,13 +357,13 @@ SELECT (`+fmt.Sprint(constraintBase)+` + k.table_oid * 1000 + k.constraint_index
   CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'PRIMARY KEY (' || array_to_string(k.constraint_column_names, ', ') || ')'
     WHEN 'UNIQUE' THEN 'UNIQUE (' || array_to_string(k.constraint_column_names, ', ') || ')'
     WHEN 'FOREIGN KEY' THEN 'FOREIGN KEY (' || array_to_string(k.constraint_column_names, ', ') || ') REFERENCES ' || k.referenced_table || '(' || array_to_string(k.referenced_column_names, ', ') || ')'
-    ELSE k.constraint_text END AS condef,
-  k.expression AS expr, v.owner_oid,
-  (SELECT max(t.table_oid) FROM duckdb_tables() t WHERE t.database_name = k.database_name AND t.schema_name = k.schema_name AND t.table_name = k.referenced_table)::BIGINT AS confrelid,
+    END AS condef,
+  NULL::VARCHAR AS expr, v.owner_oid,
+  (SELECT max(t.table_oid) FROM pgc_snap_tables t WHERE t.database_name = k.database_name AND t.schema_name = k.schema_name AND t.table_name = k.referenced_table)::BIGINT AS confrelid,
   NULL::SMALLINT[] AS confkey
-FROM duckdb_constraints() k JOIN duckdb_schemas() s ON s.database_name = k.database_name AND s.schema_name = k.schema_name
+FROM pgc_snap_constraints k JOIN pgc_snap_schemas s ON s.database_name = k.database_name AND s.schema_name = k.schema_name
 JOIN pgc_visible v ON v.schema_name = k.schema_name AND v.name = k.table_name
-WHERE k.database_name = current_database() AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY', 'CHECK')`,
+WHERE k.database_name = current_database() AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')`,
 	)
 	// Views in dependency order: pg_attribute before pg_attrdef, pg_class
 	// before the views over it.

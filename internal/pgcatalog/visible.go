@@ -186,6 +186,20 @@ UNION ALL SELECT schema_name, view_name, 'v' FROM duckdb_views() WHERE database_
 			stmts = append(stmts, "INSERT INTO pgc_model_versions VALUES "+strings.Join(vr, ", "))
 		}
 	}
+	for _, sn := range snapshots {
+		stmts = append(stmts, "DELETE FROM pgc_snap_"+sn.name, "INSERT INTO pgc_snap_"+sn.name+" "+sn.query)
+	}
+	// Definition texts of what the user may read (this connection is the
+	// server's, below the guard).
+	stmts = append(stmts, "DELETE FROM pgc_defaults", "DELETE FROM pgc_index_keys", "DELETE FROM pgc_viewdefs",
+		`INSERT INTO pgc_defaults SELECT c.table_oid, c.column_name, c.column_default FROM duckdb_columns() c
+		 JOIN pgc_visible v ON v.schema_name = c.schema_name AND v.name = c.table_name
+		 WHERE v.readable AND c.database_name = current_database() AND c.column_default IS NOT NULL`,
+		`INSERT INTO pgc_index_keys SELECT i.index_oid, pgc_index_names(i.expressions) FROM duckdb_indexes() i
+		 JOIN pgc_visible v ON v.schema_name = i.schema_name AND v.name = i.table_name WHERE i.database_name = current_database()`,
+		`INSERT INTO pgc_viewdefs SELECT w.view_oid, regexp_replace(w.sql, '^CREATE( OR REPLACE)? (TEMP |TEMPORARY )?VIEW .*? AS ', '')
+		 FROM duckdb_views() w JOIN pgc_visible v ON v.schema_name = w.schema_name AND v.name = w.view_name
+		 WHERE v.readable AND w.database_name = current_database() AND NOT w.internal`)
 	for _, q := range stmts {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("pgcatalog: %w", err)
