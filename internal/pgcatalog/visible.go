@@ -95,8 +95,9 @@ func userOIDs(sn *access.Snapshot) map[string]int64 {
 }
 
 // Refresh refills the session's visibility tables before a catalog
-// statement runs. models says whether the statement reads the models views.
-func Refresh(ctx context.Context, conn *sql.Conn, s *Session, models bool) error {
+// statement runs. models says whether the statement reads the models views;
+// inTx whether the client has a transaction open.
+func Refresh(ctx context.Context, conn *sql.Conn, s *Session, models, inTx bool) error {
 	var project string
 	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&project); err != nil {
 		return err
@@ -200,10 +201,17 @@ UNION ALL SELECT schema_name, view_name, 'v' FROM duckdb_views() WHERE database_
 		`INSERT INTO pgc_viewdefs SELECT w.view_oid, regexp_replace(w.sql, '^CREATE( OR REPLACE)? (TEMP |TEMPORARY )?VIEW .*? AS ', '')
 		 FROM duckdb_views() w JOIN pgc_visible v ON v.schema_name = w.schema_name AND v.name = w.view_name
 		 WHERE v.readable AND w.database_name = current_database() AND NOT w.internal`)
-	for _, q := range stmts {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("pgcatalog: %w", err)
+	// One batch: DuckDB runs the statements in turn, and outside a client
+	// transaction the batch is one transaction (one commit instead of ~30).
+	batch := strings.Join(stmts, ";\n")
+	if !inTx {
+		batch = "BEGIN;\n" + batch + ";\nCOMMIT"
+	}
+	if _, err := conn.ExecContext(ctx, batch); err != nil {
+		if !inTx {
+			conn.ExecContext(ctx, "ROLLBACK")
 		}
+		return fmt.Errorf("pgcatalog: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/modelsql/modelsql/internal/access"
 	"github.com/modelsql/modelsql/internal/pgcatalog"
 )
 
@@ -63,6 +64,7 @@ func (c *conn) catalogSession(ctx context.Context) (*pgcatalog.Session, error) {
 func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) {
 	out, isCatalog := pgcatalog.Rewrite(text)
 	if !isCatalog {
+		c.catalog.dirty = true // it may change what the catalog shows
 		return text, nil
 	}
 	if !c.catalogReady {
@@ -70,13 +72,37 @@ func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) 
 			return "", err
 		}
 		c.catalogReady, c.catalogInTx = true, c.tx != 'I' && c.tx != 0
+		c.catalog = catalogState{}
 	}
 	s, err := c.catalogSession(ctx)
 	if err != nil {
 		return "", err
 	}
-	if err := pgcatalog.Refresh(ctx, c.sess.Conn(), s, pgcatalog.ReadsModels(out)); err != nil {
-		return "", err
+	models := pgcatalog.ReadsModels(out)
+	if !c.catalog.fresh(s, models) {
+		if err := pgcatalog.Refresh(ctx, c.sess.Conn(), s, models, c.tx != 'I' && c.tx != 0); err != nil {
+			c.catalog = catalogState{}
+			return "", err
+		}
+		c.catalog = catalogState{snap: s.Snapshot, at: time.Now(), models: models}
 	}
 	return out, nil
+}
+
+// catalogState remembers the last refresh of the session's catalog: a run
+// of catalog statements (psql's \d t sends nine) refreshes once, as long as
+// privileges are unchanged (the access snapshot is replaced on any change),
+// the session ran nothing else meanwhile, and it is recent (others' DDL
+// shows within catalogFresh).
+type catalogState struct {
+	snap   *access.Snapshot
+	at     time.Time
+	models bool
+	dirty  bool
+}
+
+const catalogFresh = 2 * time.Second
+
+func (st catalogState) fresh(s *pgcatalog.Session, models bool) bool {
+	return st.snap != nil && st.snap == s.Snapshot && !st.dirty && (st.models || !models) && time.Since(st.at) < catalogFresh
 }

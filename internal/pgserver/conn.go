@@ -40,6 +40,7 @@ type conn struct {
 
 	catalogReady bool // the PostgreSQL catalog (package pgcatalog) is installed: on first use
 	catalogInTx  bool // ... inside a transaction, which may roll it back
+	catalog      catalogState
 
 	mu        sync.Mutex
 	runCancel context.CancelFunc
@@ -199,6 +200,7 @@ func (c *conn) isBusy() bool {
 // run executes one statement and shapes its result.
 func (c *conn) run(ctx context.Context, text string) (*outcome, error) {
 	if out, ok, err := c.compat(text); ok {
+		c.catalog.dirty = true // SET TimeZone & co. show in pg_settings
 		return out, err
 	}
 	if out, ok, err := c.cursorStatement(ctx, text); ok {
