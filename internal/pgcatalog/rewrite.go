@@ -32,20 +32,36 @@ var aliasStop = map[string]bool{
 	"RETURNING": true, "LATERAL": true, "QUALIFY": true, "TABLESAMPLE": true, "OUTER": true,
 }
 
+// Kind says what a statement needs of the compatibility schema.
+type Kind int
+
+const (
+	// None: the statement does not use the catalog.
+	None Kind = iota
+	// SessionOnly: it uses only the session's own functions (current_user,
+	// version(), pg_backend_pid(), ...): the schema must be installed.
+	SessionOnly
+	// Catalog: it reads the catalog: the session's visibility must be
+	// refreshed (Refresh) before it runs.
+	Catalog
+)
+
 // Rewrite turns a client's catalog statement into one over the
-// compatibility schema. A statement that mentions no catalog object is
-// returned unchanged with catalog false; otherwise the caller must refresh
-// the session's visibility (Refresh) before running it.
-func Rewrite(text string) (out string, catalog bool) {
+// compatibility schema; a statement of kind None is returned unchanged.
+func Rewrite(text string) (out string, kind Kind) {
 	low := strings.ToLower(text)
 	if !strings.Contains(low, "pg_") && !strings.Contains(low, "pgc_") && !strings.Contains(low, "information_schema") && !strings.Contains(low, "::reg") &&
 		!strings.Contains(low, "modelsql.model") && !strings.Contains(low, "user") && !strings.Contains(low, "role") &&
 		!strings.Contains(low, "version") && !strings.Contains(low, "description") && !strings.Contains(low, "format_type") {
-		return text, false
+		return text, None
 	}
 	toks, err := parser.Tokenize(text, false)
-	if err != nil || !mentionsCatalog(toks) {
-		return text, false
+	if err != nil {
+		return text, None
+	}
+	kind = mentionsCatalog(toks)
+	if kind == None {
+		return text, None
 	}
 	r := &rewriter{src: text, toks: toks}
 	pieces := r.run(0, len(toks))
@@ -54,29 +70,41 @@ func Rewrite(text string) (out string, catalog bool) {
 		b.WriteString(p)
 	}
 	b.WriteString(text[toks[len(toks)-1].End:])
-	return b.String(), true
+	return b.String(), kind
 }
 
-// mentionsCatalog reports whether a statement names a catalog relation.
-func mentionsCatalog(toks []parser.Token) bool {
+// mentionsCatalog reports whether a statement names a catalog relation
+// (Catalog) or only an emulated function (Session).
+func mentionsCatalog(toks []parser.Token) Kind {
+	kind := None
 	for i, t := range toks {
 		name := identName(t)
 		if relations[name] != "" && !(i > 0 && isOp(toks[i-1], ".")) || strings.HasPrefix(name, "pgc_") {
-			return true // pgc_*: the compatibility schema itself, read directly
-		}
-		if t.Kind == parser.TokIdent && macroNames[name] && !(i > 0 && isOp(toks[i-1], ".")) &&
-			(i+1 < len(toks) && isOp(toks[i+1], "(") || sqlValueFunctions[name]) {
-			return true // an emulated function (current_user needs no parentheses)
+			return Catalog // pgc_*: the compatibility schema itself, read directly
 		}
 		if (name == "pg_catalog" || name == "information_schema" || name == "modelsql") && i+2 < len(toks) && isOp(toks[i+1], ".") {
-			return true
+			return Catalog
 		}
 		if isOp(t, ":") && i+2 < len(toks) && isOp(toks[i+1], ":") && regCasts[identName(toks[i+2])] != "" {
-			return true
+			return Catalog
+		}
+		if t.Kind != parser.TokIdent || i > 0 && isOp(toks[i-1], ".") {
+			continue
+		}
+		call := i+1 < len(toks) && isOp(toks[i+1], "(")
+		switch {
+		case sqlValueFunctions[name] || sessionFunctions[name] && call:
+			kind = SessionOnly
+		case macroNames[name] && call:
+			return Catalog
 		}
 	}
-	return false
+	return kind
 }
+
+// sessionFunctions read only the session's own row (user, process id).
+var sessionFunctions = map[string]bool{"current_user": true, "session_user": true, "current_role": true,
+	"version": true, "pg_backend_pid": true}
 
 // sqlValueFunctions are called without parentheses.
 var sqlValueFunctions = map[string]bool{"current_user": true, "session_user": true, "user": true, "current_role": true}

@@ -62,8 +62,8 @@ func (c *conn) catalogSession(ctx context.Context) (*pgcatalog.Session, error) {
 // catalogRewrite rewrites a client's catalog statement and refreshes what
 // the session may see; other statements pass unchanged.
 func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) {
-	out, isCatalog := pgcatalog.Rewrite(text)
-	if !isCatalog {
+	out, kind := pgcatalog.Rewrite(text)
+	if kind == pgcatalog.None {
 		c.catalog.dirty = true // it may change what the catalog shows
 		return text, nil
 	}
@@ -73,6 +73,10 @@ func (c *conn) catalogRewrite(ctx context.Context, text string) (string, error) 
 		}
 		c.catalogReady, c.catalogInTx = true, c.tx != 'I' && c.tx != 0
 		c.catalog = catalogState{}
+		kind = pgcatalog.Catalog // the first refresh records the session's user
+	}
+	if kind == pgcatalog.SessionOnly {
+		return out, nil
 	}
 	s, err := c.catalogSession(ctx)
 	if err != nil {
