@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // SET TIME ZONE names work without the system's zone files
 
@@ -161,6 +162,9 @@ func pgInterval(iv duckdb.Interval) string {
 	return strings.Join(parts, " ")
 }
 
+// zoneCache keeps loaded zones: rows are encoded one at a time.
+var zoneCache sync.Map
+
 // sessionLocation is the session's TimeZone setting as a location: a zone
 // name (Europe/Paris, UTC) or a number of hours east of UTC, as SET TIME
 // ZONE 2 gives; unknown names fall back to UTC.
@@ -169,7 +173,11 @@ func sessionLocation(tz string) *time.Location {
 	if tz == "" || strings.EqualFold(tz, "UTC") || strings.EqualFold(tz, "GMT") || strings.EqualFold(tz, "Z") {
 		return time.UTC
 	}
+	if loc, ok := zoneCache.Load(tz); ok {
+		return loc.(*time.Location)
+	}
 	if loc, err := time.LoadLocation(tz); err == nil {
+		zoneCache.Store(tz, loc)
 		return loc
 	}
 	if h, err := strconv.ParseFloat(tz, 64); err == nil && h > -16 && h < 16 {

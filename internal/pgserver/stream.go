@@ -32,7 +32,15 @@ type streamer struct {
 // already sent.
 func (c *conn) runStream(ctx context.Context, text string, st *streamer) (*outcome, error) {
 	if out, ok, err := c.compat(text); ok {
+		c.catalog.dirty = true // SET TimeZone & co. show in pg_settings
 		return out, err
+	}
+	if out, ok, err := c.cursorStatement(ctx, text); ok {
+		return out, err
+	}
+	text, err := c.catalogRewrite(ctx, text)
+	if err != nil {
+		return nil, err
 	}
 	st.text = text
 	res, err := c.execTo(ctx, text, st)
