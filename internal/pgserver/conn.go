@@ -199,11 +199,11 @@ func (c *conn) isBusy() bool {
 
 // run executes one statement and shapes its result.
 func (c *conn) run(ctx context.Context, text string) (*outcome, error) {
-	if out, ok, err := c.compat(text); ok {
-		c.catalog.dirty = true // SET TimeZone & co. show in pg_settings
+	if out, ok, err := c.cursorStatement(ctx, text); ok {
 		return out, err
 	}
-	if out, ok, err := c.cursorStatement(ctx, text); ok {
+	if out, ok, err := c.compat(text); ok {
+		c.catalog.dirty = true // SET TimeZone & co. show in pg_settings
 		return out, err
 	}
 	text, err := c.catalogRewrite(ctx, text)
@@ -497,10 +497,15 @@ func (c *conn) simpleOne(ctx context.Context, text string) error {
 	switch {
 	case err != nil:
 		return err
-	case isCopy && cs.from:
-		out, err = c.copyIn(ctx, cs)
 	case isCopy:
-		out, err = c.copyOut(ctx, cs)
+		if err := c.settleCursors(text); err != nil {
+			return err
+		}
+		if cs.from {
+			out, err = c.copyIn(ctx, cs)
+		} else {
+			out, err = c.copyOut(ctx, cs)
+		}
 	default:
 		out, err = c.runStream(ctx, text, &streamer{c: c, describe: true})
 	}
@@ -824,11 +829,17 @@ func (c *conn) loop(ctx context.Context) error {
 		case *pgproto3.Parse:
 			herr = c.parse(m)
 		case *pgproto3.Bind:
-			herr = c.bind(m)
+			if herr = c.settleCursors(""); herr == nil {
+				herr = c.bind(m)
+			}
 		case *pgproto3.Describe:
-			herr = c.describe(ctx, m)
+			if herr = c.settleCursors(""); herr == nil {
+				herr = c.describe(ctx, m)
+			}
 		case *pgproto3.Execute:
-			herr = c.execute(ctx, m)
+			if herr = c.settleCursors(""); herr == nil {
+				herr = c.execute(ctx, m)
+			}
 		case *pgproto3.Close:
 			herr = c.closeObject(m)
 		case *pgproto3.Sync:

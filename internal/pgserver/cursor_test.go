@@ -9,11 +9,11 @@ import (
 )
 
 func cursorConn(n int, noScroll bool) *conn {
-	out := &outcome{cols: []column{newColumn("i", "INTEGER")}, hasRows: true}
+	cur := &cursor{cols: []column{newColumn("i", "INTEGER")}, noScroll: noScroll, scroll: !noScroll}
 	for i := 1; i <= n; i++ {
-		out.rows = append(out.rows, []any{int32(i)})
+		cur.rows = append(cur.rows, []any{int32(i)})
 	}
-	return &conn{cursors: map[string]*cursor{"c": {out: out, noScroll: noScroll}}}
+	return &conn{cursors: map[string]*cursor{"c": cur}}
 }
 
 // PostgreSQL's answers for a 10-row SCROLL cursor (e2e/pgcatalog_test.go

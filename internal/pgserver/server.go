@@ -452,6 +452,7 @@ func (s *Server) endConn(c *conn) {
 	}
 	s.mu.Unlock()
 	s.release()
+	c.closeCursors() // a streaming cursor's statement holds the session
 	s.cfg.Guard.Forget(c.sess)
 	c.sess.Close()
 }

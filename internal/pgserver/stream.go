@@ -31,11 +31,11 @@ type streamer struct {
 // a streamed statement carries only its tag (and columns), its rows are
 // already sent.
 func (c *conn) runStream(ctx context.Context, text string, st *streamer) (*outcome, error) {
-	if out, ok, err := c.compat(text); ok {
-		c.catalog.dirty = true // SET TimeZone & co. show in pg_settings
+	if out, ok, err := c.cursorStatement(ctx, text); ok {
 		return out, err
 	}
-	if out, ok, err := c.cursorStatement(ctx, text); ok {
+	if out, ok, err := c.compat(text); ok {
+		c.catalog.dirty = true // SET TimeZone & co. show in pg_settings
 		return out, err
 	}
 	text, err := c.catalogRewrite(ctx, text)
