@@ -607,19 +607,9 @@ func (c *conn) inferParamTypes(ps *prepared) {
 	if !zero {
 		return
 	}
-	text, err := c.catalogRewrite(context.Background(), ps.text)
-	if err != nil {
-		return
-	}
-	rewritten, release, err := c.sess.BindInference(context.Background(), text)
-	if err != nil {
-		return
-	}
-	shape, err := prepareShape(c.sess.Conn(), rewritten)
-	if err == nil && shape.unresolved {
-		shape, err = probeShape(c.sess.Conn(), rewritten, shape)
-	}
-	release()
+	// A statement the guard refuses keeps its unspecified types: Execute
+	// reports the refusal.
+	shape, err := c.guardedShape(context.Background(), ps.text)
 	if err != nil {
 		return
 	}

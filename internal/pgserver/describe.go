@@ -334,30 +334,7 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 	if ps.nparams == 0 && !returnsRows(toks) {
 		return nil
 	}
-	text, err := c.catalogRewrite(ctx, ps.text)
-	if err != nil {
-		return err
-	}
-	rewritten, release, err := c.sess.BindInference(ctx, text)
-	if err != nil {
-		return err
-	}
-	var shape *preparedShape
-	if _, pivot := parser.PivotCheckForm(rewritten); pivot {
-		// DuckDB computes a PIVOT's values (its columns) before the
-		// query: checked first, as running the statement would be.
-		err = c.sess.CheckThen(ctx, ps.text, func() error {
-			var err error
-			shape, err = prepareShapeRunning(ctx, c.sess.Conn(), rewritten)
-			return err
-		})
-	} else {
-		shape, err = prepareShape(c.sess.Conn(), rewritten)
-		if err == nil && shape.unresolved {
-			shape, err = probeShape(c.sess.Conn(), rewritten, shape)
-		}
-	}
-	release()
+	shape, err := c.guardedShape(ctx, ps.text)
 	if err != nil {
 		return err
 	}
@@ -371,6 +348,42 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 		ps.fields = shape.cols
 	}
 	return nil
+}
+
+// guardedShape prepares an ordinary statement for its parameter and column
+// types inside the guard's check of it (Session.CheckThen), in the check's
+// snapshot: a statement the user may not run is refused here as it would
+// be when run, and tells nothing of the tables it reads (column names and
+// types). Every description of a client's statement goes through here.
+func (c *conn) guardedShape(ctx context.Context, text string) (*preparedShape, error) {
+	// A catalog statement is described as it runs: rewritten (without
+	// marking the catalog stale for other statements, as running would).
+	if _, kind := pgcatalog.Rewrite(text); kind != pgcatalog.None {
+		var err error
+		if text, err = c.catalogRewrite(ctx, text); err != nil {
+			return nil, err
+		}
+	}
+	var shape *preparedShape
+	err := c.sess.CheckThen(ctx, text, func() error {
+		rewritten, release, err := c.sess.BindInference(ctx, text)
+		if err != nil {
+			return err
+		}
+		defer release()
+		if _, pivot := parser.PivotCheckForm(rewritten); pivot {
+			// DuckDB computes a PIVOT's values (its columns) before
+			// the query: after the check, as running it would.
+			shape, err = prepareShapeRunning(ctx, c.sess.Conn(), rewritten)
+			return err
+		}
+		shape, err = prepareShape(c.sess.Conn(), rewritten)
+		if err == nil && shape.unresolved {
+			shape, err = probeShape(c.sess.Conn(), rewritten, shape)
+		}
+		return err
+	})
+	return shape, err
 }
 
 // isModelRowsStatement reports whether one of modelsql's statements returns

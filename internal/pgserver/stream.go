@@ -133,21 +133,10 @@ func (c *conn) describeByPrepare(ctx context.Context, text string) ([]column, bo
 	// Prepared inside the guard's check, in its snapshot, so that the
 	// columns shown are those of what the check allowed.
 	var cols []column
-	err = c.sess.CheckThen(ctx, text, func() error {
-		rewritten, release, err := c.sess.BindInference(ctx, text)
-		if err != nil {
-			return err
-		}
-		defer release()
-		shape, err := prepareShape(c.sess.Conn(), rewritten)
-		if err != nil {
-			return err
-		}
-		if len(shape.cols) > 0 && len(shape.paramTypes) == 0 {
-			cols = shape.cols
-		}
-		return nil
-	})
+	shape, err := c.guardedShape(ctx, text)
+	if err == nil && len(shape.cols) > 0 && len(shape.paramTypes) == 0 {
+		cols = shape.cols
+	}
 	if err != nil || cols == nil {
 		return nil, false
 	}
