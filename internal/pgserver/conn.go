@@ -565,11 +565,21 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		c.inferParamTypes(ps)
 	}
 	render := literal
+	var names []bool
 	if ps.model {
 		render = modelLiteral
+		names = modelNameParams(ps.text, len(m.Parameters))
 	}
 	lits := make([]string, len(m.Parameters))
 	for i, v := range m.Parameters {
+		if names != nil && names[i] {
+			id, err := modelIdent(c.tm, ps.paramOIDs[i], formatFor(m.ParameterFormatCodes, i), v)
+			if err != nil {
+				return pgErr("22P02", fmt.Sprintf("parameter $%d: %v", i+1, err))
+			}
+			lits[i] = id
+			continue
+		}
 		lit, err := render(c.tm, ps.paramOIDs[i], formatFor(m.ParameterFormatCodes, i), v)
 		if err != nil {
 			return pgErr("22P02", fmt.Sprintf("parameter $%d: %v", i+1, err))

@@ -307,7 +307,11 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 			}
 		}
 		if isModelRowsStatement(ps.text) {
-			return fmt.Errorf("parameters are not supported in %s", firstWords(ps.text, 2))
+			cols, ok := modelRowsColumns(ps.text)
+			if !ok {
+				return fmt.Errorf("parameters are not supported in %s", firstWords(ps.text, 2))
+			}
+			ps.fields, ps.rows = cols, true
 		}
 		return nil
 	}

@@ -64,7 +64,7 @@ func substitute(text string, lits []string) (string, error) {
 		}
 		b.WriteString(text[last:t.Off])
 		lit := lits[i-1]
-		if bs {
+		if bs && strings.HasPrefix(lit, "'") { // string literals (not quoted names)
 			lit = strings.ReplaceAll(lit, `\`, `\\`)
 		}
 		b.WriteString(lit)
