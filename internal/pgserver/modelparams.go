@@ -79,7 +79,7 @@ func modelRowsColumns(text string) ([]column, bool) {
 }
 
 // modelIdent renders a parameter that stands for a name as a quoted
-// identifier, “ standing for a back-quote in it.
+// identifier (a back-quote in it doubled).
 func modelIdent(tm *pgtype.Map, oid uint32, format int16, v []byte) (string, error) {
 	if v == nil {
 		return "", fmt.Errorf("a name cannot be NULL")
