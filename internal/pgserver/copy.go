@@ -275,7 +275,15 @@ func (c *conn) copyIn(ctx context.Context, cs *copyStmt) (*outcome, error) {
 	if len(cs.columns) > 0 {
 		sel = "SELECT " + strings.Join(cs.columns, ", ") + " FROM " + cs.table + " LIMIT 0"
 	}
-	shape, err := prepareShape(c.sess.Conn(), sel)
+	// The target's columns are read after the guard's check of a write
+	// to it (Update, what COPY FROM needs), so that a user who may not
+	// write it learns nothing of it here.
+	var shape *preparedShape
+	err := c.sess.CheckThen(ctx, "DELETE FROM "+cs.table+" WHERE false", func() error {
+		var err error
+		shape, err = prepareShape(c.sess.Conn(), sel)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -78,3 +78,24 @@ func TestDescribeRunsGuardCheck(t *testing.T) {
 	mustExec(t, bob, "ROLLBACK")
 	var _ pgconn.StatementDescription
 }
+
+// COPY FROM STDIN reads the target's columns only after checking that the
+// user may write to it, and a user granted Update (not Select) copies in.
+func TestCopyInChecksBeforeDescribing(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := context.Background()
+	admin := ts.connect(t, "admin", "admin-pw")
+	mustExec(t, admin, "CREATE TABLE secret_people (ssn_hidden_col VARCHAR, salary_hidden_col INTEGER)")
+	bob := ts.connect(t, "bob", "bob-pw")
+	// (A column that does not exist made DuckDB name the candidates.)
+	for _, q := range []string{"COPY secret_people FROM STDIN", "COPY secret_people (nope) FROM STDIN", "COPY secret_people (ssn) FROM STDIN"} {
+		_, err := bob.PgConn().CopyFrom(ctx, strings.NewReader("a\t1\n"), q)
+		if pgCode(err) != "42501" || strings.Contains(err.Error(), "hidden_col") {
+			t.Errorf("%s without Update: %v", q, err)
+		}
+	}
+	mustExec(t, admin, "GRANT Update ON TABLE secret_people TO USER bob")
+	if tag, err := bob.PgConn().CopyFrom(ctx, strings.NewReader("a\t1\n"), "COPY secret_people FROM STDIN"); err != nil || tag.RowsAffected() != 1 {
+		t.Errorf("COPY FROM with Update: %v %v", tag, err)
+	}
+}
