@@ -72,6 +72,9 @@ type GuardOptions struct {
 }
 
 // NewGuard returns the guard of a server.
+// ShowGrantsColumns are the result columns of SHOW GRANTS.
+var ShowGrantsColumns = []string{"Principal", "ObjectType", "ObjectName", "Privileges"}
+
 func NewGuard(store *Store, o GuardOptions) (*Guard, error) {
 	g := &Guard{store: store, logger: o.Logger, allowHosts: o.AllowHosts, state: map[*session.Session]*sessState{}}
 	if g.logger == nil {
@@ -811,7 +814,7 @@ func (g *Guard) showGrants(ctx context.Context, s *session.Session, who string) 
 			return nil, fmt.Errorf("user %s does not exist", normName(who))
 		}
 	}
-	res := &session.Result{Columns: []string{"Principal", "ObjectType", "ObjectName", "Privileges"},
+	res := &session.Result{Columns: append([]string(nil), ShowGrantsColumns...),
 		Types: []string{"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"}}
 	add := func(p, k, o, privs string) { res.Rows = append(res.Rows, []any{p, k, o, privs}) }
 	if target.Admin {

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"golang.org/x/term"
 
 	"github.com/modelsql/modelsql/internal/access"
@@ -50,6 +51,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		threads     = fs.Int("threads", 0, "DuckDB worker threads (0 = DuckDB's default)")
 		memoryLimit = fs.String("memory-limit", "", "DuckDB memory_limit, e.g. 4GB")
 		bufferMem   = fs.String("buffer-memory", "1GiB", "memory all buffered LLM answers and model downloads may hold at once, e.g. 512MiB")
+		sessionMem  = fs.String("session-memory", "256MiB", "memory the server may hold for one session: results kept between messages and incoming messages, e.g. 64MiB")
 		authDelay   = fs.Duration("auth-fail-delay", time.Second, "minimum time before a failed login is answered")
 		version     = versionFlag(fs)
 	)
@@ -68,6 +70,11 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := membudget.Configure(*bufferMem); err != nil {
 		fmt.Fprintf(stderr, "ERROR: --buffer-memory: %v\n", err)
+		return exitUsage
+	}
+	sessionBytes, err := humanize.ParseBytes(*sessionMem)
+	if err != nil || sessionBytes < 1<<20 || sessionBytes > 1<<50 {
+		fmt.Fprintf(stderr, "ERROR: --session-memory: not a size from 1MiB to 1PiB (e.g. 256MiB): %q\n", *sessionMem)
 		return exitUsage
 	}
 	if *maxConns < 1 || *reserved < 0 || *reserved >= *maxConns || *maxPending < 1 || *loginTO <= 0 {
@@ -166,7 +173,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	srv, err := pgserver.New(pgserver.Config{
 		Warehouse: w, Guard: guard, TLS: tlsConfig, MaxCopyBytes: *maxCopy,
 		AuthFailDelay: *authDelay, MaxConnections: *maxConns, ReservedConnections: reservedFlag(*reserved),
-		MaxPendingLogins: *maxPending, LoginTimeout: *loginTO, Logger: logger,
+		MaxPendingLogins: *maxPending, LoginTimeout: *loginTO, SessionMemory: int64(sessionBytes), Logger: logger,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)

@@ -37,6 +37,7 @@ type conn struct {
 	inError bool // extended protocol: skip to Sync
 	copySeq int
 	cursors map[string]*cursor // DECLAREd cursors (cursor.go)
+	mem     sessionMem         // what the session holds (sessmem.go)
 
 	catalogReady bool // the PostgreSQL catalog (package pgcatalog) is installed: on first use
 	catalogInTx  bool // ... inside a transaction, which may roll it back
@@ -70,6 +71,9 @@ type portal struct {
 	fields        []column // the columns announced to the client
 	noData        bool
 	copy          *copyStmt
+	live          *portalRun // the running statement of a suspended portal (portalrun.go)
+	liveCols      []column   // the columns its rows are sent with
+	failed        error      // why the portal cannot be fetched any more
 }
 
 // outcome is the result of one statement, ready to send.
@@ -79,6 +83,7 @@ type outcome struct {
 	hasRows bool // a row set (RowDescription), even if empty
 	binary  bool // rows in binary format in the simple protocol (DECLARE BINARY)
 	tag     string
+	held    int64 // bytes of rows counted against the session's memory
 }
 
 // errConnLost ends the connection.
@@ -197,7 +202,8 @@ func (c *conn) isBusy() bool {
 	return c.busy
 }
 
-// run executes one statement and shapes its result.
+// run executes one statement and shapes its result, whose rows it keeps
+// (counted against the session's memory: release them with c.mem).
 func (c *conn) run(ctx context.Context, text string) (*outcome, error) {
 	if out, ok, err := c.cursorStatement(ctx, text); ok {
 		return out, err
@@ -210,11 +216,33 @@ func (c *conn) run(ctx context.Context, text string) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.exec(ctx, text)
+	// A statement with effects whose rows are kept (INSERT ... RETURNING)
+	// runs in a transaction of its own when none is open, so that failing
+	// to keep its rows (53200) undoes it.
+	own := c.tx == 'I' && !rowsKeywords[firstKeyword(text)] && returnsRows(tokens(text))
+	if own {
+		if _, err := c.exec(ctx, "BEGIN"); err != nil {
+			return nil, err
+		}
+	}
+	k := &collector{mem: &c.mem, text: text}
+	res, err := c.execTo(ctx, text, k)
+	if own {
+		end := "COMMIT"
+		if err != nil {
+			end = "ROLLBACK"
+		}
+		if _, eerr := c.exec(context.WithoutCancel(ctx), end); eerr != nil && err == nil {
+			err = eerr
+		}
+	}
 	if err != nil {
+		c.mem.release(k.held)
 		return nil, err
 	}
-	return shape(text, res), nil
+	out := shape(text, k.result(res))
+	out.held = k.held
+	return out, nil
 }
 
 // noteTx follows the transaction status for ReadyForQuery.
@@ -248,6 +276,11 @@ func (c *conn) noteTx(text string, err error) {
 		}
 		c.catalogInTx = false
 	}
+}
+
+func tokens(text string) []parser.Token {
+	toks, _ := parser.Tokenize(text, false)
+	return toks
 }
 
 func firstKeyword(text string) string {
@@ -469,6 +502,14 @@ func (c *conn) ready() error {
 // --- simple query protocol ---
 
 func (c *conn) simpleQuery(ctx context.Context, q string) error {
+	// A Query closes the unnamed portal, and needs the session.
+	c.dropPortal("")
+	c.parkPortals(nil)
+	defer func() {
+		if c.tx == 'I' { // the transaction ended: its portals with it
+			c.dropPortals()
+		}
+	}()
 	pieces, err := parser.Split(q)
 	if err != nil {
 		c.sendError(err)
@@ -512,6 +553,7 @@ func (c *conn) simpleOne(ctx context.Context, text string) error {
 	if err != nil {
 		return err
 	}
+	defer c.mem.release(out.held)
 	if out.hasRows {
 		var formats []int16
 		if out.binary {
@@ -562,6 +604,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	}
 	if !ps.described && !ps.inferred && !ps.model {
 		ps.inferred = true
+		c.parkPortals(nil)
 		c.inferParamTypes(ps)
 	}
 	render := literal
@@ -600,6 +643,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	} else if isCopy {
 		p.copy = cs
 	}
+	c.dropPortal(m.DestinationPortal)
 	c.portals[m.DestinationPortal] = p
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
@@ -640,6 +684,7 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 			return pgErr("26000", fmt.Sprintf("prepared statement %q does not exist", m.Name))
 		}
 		if !ps.described {
+			c.parkPortals(nil)
 			if err := c.describeStatement(ctx, ps); err != nil {
 				ps.described = false
 				return err
@@ -663,6 +708,15 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		p.noData = true
 		return nil
 	}
+	if p.live != nil || p.out != nil && p.fields != nil {
+		// Running or run already (Execute came first): its columns are known.
+		cols := p.fields
+		if p.live != nil {
+			cols = p.liveCols
+		}
+		c.be.Send(c.rowDescription(cols, p.resultFormats))
+		return nil
+	}
 	if p.stmt.described && p.fields != nil {
 		if err := checkResultFormats(p.resultFormats, len(p.fields)); err != nil {
 			return err
@@ -676,6 +730,7 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		p.noData = true
 		return nil
 	}
+	c.parkPortals(p)
 	// Ordinary SQL: DuckDB's prepared statement describes the columns, so
 	// that Execute can stream the rows.
 	if cols, ok := c.describeByPrepare(ctx, p.text); ok {
@@ -722,9 +777,26 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	if !ok {
 		return pgErr("34000", fmt.Sprintf("portal %q does not exist", m.Portal))
 	}
+	if p.failed != nil {
+		return p.failed
+	}
+	if p.live != nil {
+		return c.fetchPortal(p, m.MaxRows)
+	}
 	if p.out == nil && strings.TrimSpace(p.text) == "" {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return nil
+	}
+	if p.out == nil {
+		c.parkPortals(p)
+	}
+	if p.out == nil && m.MaxRows > 0 && !p.noData && c.runsAsPortal(p) {
+		if err := c.startPortalRun(ctx, p); err != nil {
+			return err
+		}
+		if p.live != nil {
+			return c.fetchPortal(p, m.MaxRows)
+		}
 	}
 	if p.out == nil {
 		var out *outcome
@@ -790,7 +862,7 @@ func (c *conn) closeObject(m *pgproto3.Close) error {
 	if m.ObjectType == 'S' {
 		delete(c.stmts, m.Name)
 	} else {
-		delete(c.portals, m.Name)
+		c.dropPortal(m.Name)
 	}
 	c.be.Send(&pgproto3.CloseComplete{})
 	return nil
@@ -801,6 +873,9 @@ func (c *conn) loop(ctx context.Context) error {
 	for {
 		msg, err := c.be.Receive()
 		if err != nil {
+			if tooLarge, ok := asMessageTooLarge(err); ok {
+				return tooLarge
+			}
 			if isProtocolViolation(err) {
 				return pgErr("08P01", "invalid message: "+err.Error())
 			}
@@ -844,9 +919,7 @@ func (c *conn) loop(ctx context.Context) error {
 			herr = c.closeObject(m)
 		case *pgproto3.Sync:
 			if c.tx == 'I' || c.tx == 0 {
-				for k := range c.portals {
-					delete(c.portals, k)
-				}
+				c.dropPortals()
 			}
 			if err := c.ready(); err != nil {
 				return errConnLost{err}

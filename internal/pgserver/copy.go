@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/session"
 )
 
 // COPY ... FROM STDIN and COPY ... TO STDOUT.
@@ -824,7 +825,8 @@ func binaryFieldText(tm *pgtype.Map, oid uint32, data []byte) (string, error) {
 	return fmt.Sprint(x), nil
 }
 
-// copyOut runs COPY ... TO STDOUT.
+// copyOut runs COPY ... TO STDOUT. The rows are streamed as DuckDB
+// produces them (copySink), as ordinary results are.
 func (c *conn) copyOut(ctx context.Context, cs *copyStmt) (*outcome, error) {
 	if cs.format == "binary" {
 		return nil, errors.New("COPY TO STDOUT supports text and csv formats")
@@ -837,52 +839,107 @@ func (c *conn) copyOut(ctx context.Context, cs *copyStmt) (*outcome, error) {
 		}
 		q = "SELECT " + cols + " FROM " + cs.table
 	}
-	out, err := c.run(ctx, q)
+	sink := &copySink{c: c, cs: cs}
+	if out, ok, err := c.compat(q); ok {
+		if err != nil {
+			return nil, err
+		}
+		return sink.whole(out)
+	}
+	res, err := c.execTo(ctx, q, sink)
 	if err != nil {
 		return nil, err
 	}
-	format := byte(0)
-	colFormats := make([]uint16, len(out.cols))
-	c.be.Send(&pgproto3.CopyOutResponse{OverallFormat: format, ColumnFormatCodes: colFormats})
-	var line bytes.Buffer
-	if cs.header && cs.format == "csv" {
-		for i, col := range out.cols {
-			if i > 0 {
-				line.WriteString(cs.delim)
-			}
-			line.WriteString(csvQuote(col.Name, cs))
-		}
-		line.WriteByte('\n')
-		c.be.Send(&pgproto3.CopyData{Data: append([]byte(nil), line.Bytes()...)})
+	if !res.Streamed {
+		return sink.whole(shape(q, res))
 	}
-	for n, row := range out.rows {
-		line.Reset()
-		for i, v := range row {
+	if err := sink.flush(); err != nil {
+		return nil, err
+	}
+	c.be.Send(&pgproto3.CopyDone{})
+	return &outcome{tag: fmt.Sprintf("COPY %d", res.RowCount)}, nil
+}
+
+// copySink writes a result as COPY data (a session.Sink).
+type copySink struct {
+	c       *conn
+	cs      *copyStmt
+	cols    []column
+	line    bytes.Buffer
+	pending int
+}
+
+// Start sends CopyOutResponse (and a CSV header) once the statement has
+// its columns.
+func (k *copySink) Start(res *session.Result) (bool, error) {
+	k.begin(resultColumns(res))
+	return true, nil
+}
+
+func (k *copySink) begin(cols []column) {
+	k.cols = cols
+	k.c.be.Send(&pgproto3.CopyOutResponse{OverallFormat: 0, ColumnFormatCodes: make([]uint16, len(cols))})
+	if k.cs.header && k.cs.format == "csv" {
+		k.line.Reset()
+		for i, col := range cols {
 			if i > 0 {
-				line.WriteString(cs.delim)
+				k.line.WriteString(k.cs.delim)
 			}
-			if v == nil {
-				line.WriteString(cs.null)
-				continue
-			}
-			s, err := c.textOf(&out.cols[i], v)
-			if err != nil {
-				return nil, err
-			}
-			if cs.format == "csv" {
-				line.WriteString(csvQuote(s, cs))
-			} else {
-				line.WriteString(escapeText(s, cs.delim[0]))
-			}
+			k.line.WriteString(csvQuote(col.Name, k.cs))
 		}
-		line.WriteByte('\n')
-		c.be.Send(&pgproto3.CopyData{Data: append([]byte(nil), line.Bytes()...)})
-		if n%1000 == 999 {
-			if err := c.be.Flush(); err != nil {
-				return nil, errConnLost{err}
-			}
+		k.line.WriteByte('\n')
+		k.c.be.Send(&pgproto3.CopyData{Data: append([]byte(nil), k.line.Bytes()...)})
+	}
+}
+
+// Row sends one row as a line, writing to the socket every flushBytes.
+func (k *copySink) Row(row []any) error {
+	cs := k.cs
+	k.line.Reset()
+	for i, v := range row {
+		if i > 0 {
+			k.line.WriteString(cs.delim)
+		}
+		if v == nil {
+			k.line.WriteString(cs.null)
+			continue
+		}
+		s, err := k.c.textOf(&k.cols[i], v)
+		if err != nil {
+			return err
+		}
+		if cs.format == "csv" {
+			k.line.WriteString(csvQuote(s, cs))
+		} else {
+			k.line.WriteString(escapeText(s, cs.delim[0]))
 		}
 	}
+	k.line.WriteByte('\n')
+	k.c.be.Send(&pgproto3.CopyData{Data: append([]byte(nil), k.line.Bytes()...)})
+	k.pending += k.line.Len()
+	if k.pending >= flushBytes {
+		return k.flush()
+	}
+	return nil
+}
+
+func (k *copySink) flush() error {
+	k.pending = 0
+	if err := k.c.be.Flush(); err != nil {
+		return errConnLost{err}
+	}
+	return nil
+}
+
+// whole sends a result that was not streamed.
+func (k *copySink) whole(out *outcome) (*outcome, error) {
+	k.begin(out.cols)
+	for _, row := range out.rows {
+		if err := k.Row(row); err != nil {
+			return nil, err
+		}
+	}
+	c := k.c
 	c.be.Send(&pgproto3.CopyDone{})
 	return &outcome{tag: fmt.Sprintf("COPY %d", len(out.rows))}, nil
 }

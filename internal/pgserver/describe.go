@@ -326,6 +326,7 @@ func (c *conn) describeStatement(ctx context.Context, ps *prepared) error {
 			if err != nil {
 				return err
 			}
+			c.mem.release(out.held)
 			ps.fields, ps.rows = out.cols, true
 			return nil
 		case *parser.Passthrough:

@@ -7,7 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/modelsql/modelsql/internal/access"
 	"github.com/modelsql/modelsql/internal/parser"
+	"github.com/modelsql/modelsql/internal/session"
 )
 
 // Parameters of modelsql's own statements (SHOW MODELS, SHOW VERSIONS,
@@ -57,13 +59,13 @@ func modelRowsColumns(text string) ([]column, bool) {
 	}
 	switch {
 	case kws[0] == "SHOW" && kws[1] == "MODELS":
-		names = []string{"ModelName", "Owner", "SourceType", "ModelType", "DefaultVersion", "CreateTime", "LastModifiedTime", "Comment"}
+		names = session.ShowModelsColumns
 	case kws[0] == "SHOW" && kws[1] == "VERSIONS":
-		names = []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment"}
+		names = session.ShowVersionsColumns
 	case (kws[0] == "DESC" || kws[0] == "DESCRIBE") && kws[1] == "MODEL":
-		names = []string{"Section", "Field", "Value"}
+		names = session.DescModelColumns
 	case kws[0] == "SHOW" && kws[1] == "GRANTS":
-		names = []string{"Principal", "ObjectType", "ObjectName", "Privileges"}
+		names = access.ShowGrantsColumns
 	default:
 		return nil, false
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/modelsql/modelsql/internal/fakellm"
+	"github.com/modelsql/modelsql/internal/session"
 )
 
 // SHOW MODELS, SHOW VERSIONS, DESC MODEL and SHOW GRANTS take $n
@@ -33,8 +34,8 @@ func TestModelRowsStatementParameters(t *testing.T) {
 		ncols  int
 		expect string
 	}{
-		{"SHOW MODELS LIKE $1", []any{"odd%"}, 8, "the comment"},
-		{"SHOW VERSIONS FOR MODEL $1", []any{"Odd_Name"}, 7, "v1"},
+		{"SHOW MODELS LIKE $1", []any{"odd%"}, len(session.ShowModelsColumns), "the comment"},
+		{"SHOW VERSIONS FOR MODEL $1", []any{"Odd_Name"}, len(session.ShowVersionsColumns), "v1"},
 		{"DESC MODEL $1", []any{"Odd_Name"}, 3, "the comment"},
 		{"DESC MODEL $1 VERSION $2", []any{"Odd_Name", "v1"}, 3, "tiny"},
 		{"DESCRIBE MODEL default.$1", []any{"Odd_Name"}, 3, "tiny"},

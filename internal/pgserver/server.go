@@ -27,6 +27,7 @@ import (
 
 	"github.com/modelsql/modelsql/internal/access"
 	"github.com/modelsql/modelsql/internal/catalog"
+	"github.com/modelsql/modelsql/internal/membudget"
 	"github.com/modelsql/modelsql/internal/session"
 )
 
@@ -60,7 +61,10 @@ type Config struct {
 	MaxPendingLogins int
 	// LoginTimeout is how long a socket may take to log in (default 10s).
 	LoginTimeout time.Duration
-	Logger       *log.Logger
+	// SessionMemory bounds what Go holds for one session: kept results and
+	// incoming messages (sessmem.go; default DefaultSessionMemory).
+	SessionMemory int64
+	Logger        *log.Logger
 }
 
 // Server is a running PostgreSQL-protocol server.
@@ -106,6 +110,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxPendingLogins == 0 {
 		cfg.MaxPendingLogins = defaultMaxPendingLogins
+	}
+	if cfg.SessionMemory <= 0 {
+		cfg.SessionMemory = DefaultSessionMemory
 	}
 	if cfg.LoginTimeout == 0 {
 		cfg.LoginTimeout = defaultLoginTimeout
@@ -225,7 +232,9 @@ func (s *Server) handle(nc net.Conn, loggedIn func()) {
 		}
 	}()
 	rd := &peekReader{r: nc}
-	be := pgproto3.NewBackend(rd, nc)
+	fr := &framer{r: rd}
+	defer func() { fr.close() }()
+	be := pgproto3.NewBackend(fr, nc)
 	be.SetMaxBodyLen(64 << 10)                         // until authenticated
 	nc.SetDeadline(time.Now().Add(s.cfg.LoginTimeout)) // startup and authentication
 	var startup *pgproto3.StartupMessage
@@ -253,7 +262,8 @@ func (s *Server) handle(nc net.Conn, loggedIn func()) {
 			}
 			nc = tc
 			rd = &peekReader{r: tc}
-			be = pgproto3.NewBackend(rd, tc)
+			fr = &framer{r: rd}
+			be = pgproto3.NewBackend(fr, tc)
 			be.SetMaxBodyLen(64 << 10)
 			tlsDone = true
 		case *pgproto3.GSSEncRequest:
@@ -277,6 +287,7 @@ func (s *Server) handle(nc net.Conn, loggedIn func()) {
 		return
 	}
 	c.rd = rd
+	fr.limit, fr.budget = s.cfg.SessionMemory, membudget.Default
 	be.SetMaxBodyLen(1 << 30)
 	nc.SetDeadline(time.Time{})
 	if s.closing.Load() {
@@ -419,7 +430,7 @@ func (s *Server) newConn(nc net.Conn, be *pgproto3.Backend, sess *session.Sessio
 	secret := make([]byte, 4)
 	rand.Read(secret)
 	c := &conn{srv: s, nc: nc, be: be, sess: sess, user: user, secret: secret, tm: pgtype.NewMap(),
-		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I'}
+		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I', mem: sessionMem{limit: s.cfg.SessionMemory}}
 	c.params = s.defaultSettings(user, admin)
 	return c
 }
@@ -446,6 +457,7 @@ func (s *Server) newSession(o session.SessionOptions) (*session.Session, error) 
 }
 
 func (s *Server) endConn(c *conn) {
+	c.dropPortals() // a portal run's statement holds the session's connection
 	s.mu.Lock()
 	if s.conns[c.pid] == c {
 		delete(s.conns, c.pid)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/modelsql/modelsql/internal/access"
 	"github.com/modelsql/modelsql/internal/engine"
+	"github.com/modelsql/modelsql/internal/membudget"
 	"github.com/modelsql/modelsql/internal/session"
 )
 
@@ -228,6 +229,10 @@ func FuzzMessages(f *testing.F) {
 		&pgproto3.Describe{ObjectType: 'S', Name: "s"},
 		&pgproto3.Bind{PreparedStatement: "s", ParameterFormatCodes: []int16{1, 0}, Parameters: [][]byte{{0, 0, 0, 7}, []byte("2")}, ResultFormatCodes: []int16{1}},
 		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Close{ObjectType: 'S', Name: "s"}, &pgproto3.Sync{}))
+	f.Add(encodeMsgs(&pgproto3.Query{String: "BEGIN"}, &pgproto3.Parse{Name: "c", Query: "SELECT i FROM range(10) t(i)"},
+		&pgproto3.Bind{PreparedStatement: "c", DestinationPortal: "p"}, &pgproto3.Execute{Portal: "p", MaxRows: 2}, &pgproto3.Sync{},
+		&pgproto3.Query{String: "SELECT 1"}, &pgproto3.Execute{Portal: "p", MaxRows: 2}, &pgproto3.Sync{}))
+	f.Add(encodeMsgs(&pgproto3.Query{String: strings.Repeat("x", 1<<20+10)}))
 	f.Add(encodeMsgs(&pgproto3.Query{String: "COPY (SELECT 1) TO STDOUT"}, &pgproto3.Query{String: "BEGIN"}, &pgproto3.Query{String: "SELECT [1,2], {'a': 1}::JSON, 1.5::DECIMAL(4,1)"}))
 
 	ctx := context.Background()
@@ -268,13 +273,18 @@ func FuzzMessages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The framer bounds messages as the server's connections do.
+		fr := &framer{r: bytes.NewReader(input), typed: true, limit: 1 << 20, budget: membudget.New(2 << 20)}
+		be := pgproto3.NewBackend(fr, io.Discard)
+		be.SetMaxBodyLen(1 << 20)
+		c := srv.newConn(nil, be, sess, "bob", false)
 		defer func() {
+			c.dropPortals() // open portal runs and cursors hold the session's connection
+			c.closeCursors()
+			fr.close()
 			guard.Forget(sess)
 			sess.Close()
 		}()
-		be := pgproto3.NewBackend(bytes.NewReader(input), io.Discard)
-		be.SetMaxBodyLen(1 << 20)
-		c := srv.newConn(nil, be, sess, "bob", false)
 		// Statements the fuzzer writes may run long: a deadline cancels them.
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()

@@ -23,6 +23,16 @@ import (
 //     default schema (DuckDB resolves two-part table names the same way);
 //   - p.s.name: as written; more parts are joined back into the model name
 //     (public models such as qwen3.6-plus), as MaxFrame does.
+//
+// The result columns of SHOW MODELS, SHOW VERSIONS and DESC MODEL, fixed
+// whatever the models (the server describes these statements with them
+// before their parameters are bound).
+var (
+	ShowModelsColumns   = []string{"ModelName", "Owner", "SourceType", "ModelType", "DefaultVersion", "CreateTime", "LastModifiedTime", "Comment"}
+	ShowVersionsColumns = []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment", "Aliases"}
+	DescModelColumns    = []string{"Section", "Field", "Value"}
+)
+
 func (s *Session) resolveModel(ctx context.Context, n parser.Name) (catalog.Ref, error) {
 	p := n.Parts
 	switch {
@@ -224,7 +234,7 @@ func (s *Session) showModels(ctx context.Context, st *parser.ShowModels) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Columns: []string{"ModelName", "Owner", "SourceType", "ModelType", "DefaultVersion", "CreateTime", "LastModifiedTime", "Comment"}}
+	res := &Result{Columns: append([]string(nil), ShowModelsColumns...)}
 	for _, m := range models {
 		if s.guard != nil && s.guard.CheckModel(ctx, s, m, "List") != nil {
 			continue
@@ -253,7 +263,7 @@ func (s *Session) showVersions(ctx context.Context, st *parser.ShowVersions) (*R
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Columns: []string{"VersionName", "IsDefault", "SourceType", "ModelType", "CreateTime", "LastModifiedTime", "Comment", "Aliases"}}
+	res := &Result{Columns: append([]string(nil), ShowVersionsColumns...)}
 	for _, v := range vs {
 		res.Rows = append(res.Rows, []any{v.Name, strings.EqualFold(v.Name, m.DefaultVersion), m.SourceType, m.ModelType, fmtTime(v.Created), fmtTime(v.Modified), v.Comment, strings.Join(v.Aliases, ",")})
 	}
@@ -267,7 +277,7 @@ func (s *Session) descModel(ctx context.Context, st *parser.DescModel) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Columns: []string{"Section", "Field", "Value"}}
+	res := &Result{Columns: append([]string(nil), DescModelColumns...)}
 	add := func(sec, f, v string) { res.Rows = append(res.Rows, []any{sec, f, v}) }
 	if st.Version == "" {
 		add("Model", "ModelName", m.Name)

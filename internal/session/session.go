@@ -421,8 +421,13 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 	// duckrun drives the statement so that waiting on AI calls costs no CPU;
 	// rows stream to a sink unless the statement waits on AI calls.
 	query, sink := duckrun.Query, s.sink
-	if sink != nil && !s.hasRemoteCalls() {
+	switch {
+	case sink != nil && !s.hasRemoteCalls():
 		query = duckrun.QueryStream
+	case sink != nil && spoolable(q):
+		query = func(ctx context.Context, _ *sql.Conn, q string, read func(duckrun.Rows) error) error {
+			return s.spoolQuery(ctx, q, read)
+		}
 	}
 	var res *Result
 	err = query(ctx, s.conn, q, func(rows duckrun.Rows) error {
