@@ -2,12 +2,16 @@ package pgserver
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/modelsql/modelsql/internal/membudget"
 )
 
 // decodeAll decodes messages the way a connection does (startup first)
@@ -78,5 +82,47 @@ func TestRowBytes(t *testing.T) {
 		if got := rowBytes(tc.row); got < small+tc.more {
 			t.Errorf("%v: %d bytes, want at least %d", tc.row, got, small+tc.more)
 		}
+	}
+}
+
+// A large statement text reserves what handling it takes from the
+// process-wide budget (textHandlingFactor times its size); one that could
+// never fit is refused with 53200 before its body is read.
+func TestLargeStatementTextReservesHandlingMemory(t *testing.T) {
+	startup, _ := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "u"}}).Encode(nil)
+	query := func(n int) []byte {
+		return encodeMsgs(&pgproto3.Query{String: "SELECT '" + string(bytes.Repeat([]byte("x"), n)) + "'"})
+	}
+	budget := membudget.New(64 << 20)
+	fr := &framer{r: bytes.NewReader(append(append([]byte(nil), startup...), query(2<<20)...)), budget: budget}
+	be := pgproto3.NewBackend(fr, io.Discard)
+	be.SetMaxBodyLen(16 << 20)
+	if _, err := be.ReceiveStartupMessage(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Receive(); err != nil {
+		t.Fatal(err)
+	}
+	if used := budget.Used(); used < textHandlingFactor*(2<<20) {
+		t.Fatalf("a 2 MiB query holds %d bytes of the budget, want at least %d", used, textHandlingFactor*(2<<20))
+	}
+	fr.close()
+	if budget.Used() != 0 {
+		t.Fatalf("%d bytes still held after close", budget.Used())
+	}
+
+	fr = &framer{r: bytes.NewReader(append(append([]byte(nil), startup...), query(5<<20)...)), budget: budget}
+	be = pgproto3.NewBackend(fr, io.Discard)
+	be.SetMaxBodyLen(16 << 20)
+	if _, err := be.ReceiveStartupMessage(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := be.Receive()
+	var tooLarge errMessageTooLarge
+	if !errors.As(err, &tooLarge) || !strings.Contains(tooLarge.Error(), "out of memory") {
+		t.Fatalf("a 5 MiB query against a 64 MiB budget: %v", err)
+	}
+	if budget.Used() != 0 {
+		t.Fatalf("%d bytes held after a refusal", budget.Used())
 	}
 }
