@@ -33,6 +33,11 @@ func TestInferenceErrorsForUsers(t *testing.T) {
 			"ML_PREDICT at line 1, column 8: model default.default.iris version v1: argument 4 (f4) has type STRING, expected DOUBLE", "42804"},
 		{"SELECT AI_CLASSIFY(gen, v1, 'x', ARRAY('only'))",
 			"AI_CLASSIFY at line 1, column 8: labels must hold 2 to 20 labels, got 1", "22023"},
+		// A constant model_parameters is checked while planning, as the labels are.
+		{"SELECT AI_GENERATE(gen, v1, 'x', '{bad')",
+			"AI_GENERATE at line 1, column 8: model_parameters must be a JSON object: invalid character 'b' looking for beginning of object key string", "22023"},
+		{`SELECT AI_CLASSIFY(gen, v1, 'x', ARRAY('a', 'b'), '{"messages": 1}')`,
+			`AI_CLASSIFY at line 1, column 8: model_parameters: "messages" is set by modelsql and cannot be given`, "22023"},
 		{"SELECT AI_GENERATE(gen, v1, 'x') FROM no_such_table",
 			"Catalog Error: Table with name no_such_table does not exist!...", "42P01"},
 	}
@@ -45,7 +50,7 @@ func TestInferenceErrorsForUsers(t *testing.T) {
 		} else if got != want {
 			t.Errorf("%s %q:\n got  %q\n want %q", how, q, got, want)
 		}
-		for _, bad := range []string{"__modelsql", "Binder Error", "Invalid Input Error", "database/sql/driver", "llm: model", "LINE ", "coalesce(", llmKey} {
+		for _, bad := range []string{"__modelsql", "Binder Error", "Invalid Input Error", "database/sql/driver", "llm: model", "llm: invalid_argument", "LINE ", "coalesce(", llmKey} {
 			if strings.Contains(got, bad) {
 				t.Errorf("%s %q: error shows %q: %s", how, q, bad, got)
 			}

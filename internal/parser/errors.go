@@ -3,6 +3,7 @@ package parser
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -88,7 +89,9 @@ type RewriteError struct {
 }
 
 func (e *RewriteError) Error() string {
-	return fmt.Sprintf("%s at line %d, column %d: %v", e.Func, e.Pos.Line, e.Pos.Col, e.Err)
+	// The callback's message often names the function already.
+	msg := strings.TrimPrefix(e.Err.Error(), e.Func+": ")
+	return fmt.Sprintf("%s at line %d, column %d: %s", e.Func, e.Pos.Line, e.Pos.Col, msg)
 }
 
 func (e *RewriteError) Unwrap() error { return e.Err }

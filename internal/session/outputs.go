@@ -21,14 +21,16 @@ func planOutput(b *functions.Binding, c *parser.InferenceCall) error {
 	if !ok {
 		return nil
 	}
+	// Errors as the call's own (message and SQLSTATE by their class, no
+	// "llm: invalid_argument:" layers), as when functions plans the call.
 	p, err := llm.ParseParams(lit)
 	if err != nil {
-		return fmt.Errorf("%s: model_parameters: %w", c.Func, err)
+		return &functions.CallError{Func: c.Func, Planning: true, Err: err}
 	}
 	ty, err := llm.ParamsOutputSchema(p)
 	if err != nil || ty == nil {
 		if err != nil {
-			err = fmt.Errorf("%s: %w", c.Func, err)
+			err = &functions.CallError{Func: c.Func, Planning: true, Err: err}
 		}
 		return err
 	}
