@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // irisModel is a real XGBoost classifier with 4 features (examples/train_demo.py).
@@ -232,10 +235,34 @@ func TestSyntaxErrorsHideSecrets(t *testing.T) {
 		"CREATE MODEL m WITH VERSION v1 OPTIONS(APIKEY=sk_topsecret_123 more)",
 		"CREATE USER bob PASSWORD 'pw' 'sk-topsecret-123'",
 		"ALTER USER bob PASSWORD sk_topsecret_123",
+		// DuckDB's own statements: its errors quote the statement ("LINE 1: ...").
+		"CREATE SECRET (TYPE s3, KEY_ID 'a', SECRET 'sk-topsecret-123' bogus)",
+		"CREATE SECRET s3 (TYPE s3, SECRET 'sk-topsecret-123', REGION 1+)",
 	} {
 		r := run(t, "", "--data", data, "-c", q)
 		if r.code == 0 || !strings.Contains(r.stderr, "syntax error") || strings.Contains(r.stdout+r.stderr, "topsecret") {
 			t.Errorf("%s: exit %d %s", q, r.code, r.stderr)
+		}
+	}
+	// Over the wire too (an administrator may run CREATE SECRET), by the
+	// simple and the extended protocol.
+	addUser(t, data, "admin", "pw", true)
+	s := serve(t, data)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.url("admin", "pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		"CREATE SECRET (TYPE s3, KEY_ID 'a', SECRET 'sk-topsecret-123' bogus)",
+		"CREATE MODEL m WITH VERSION v1 OPTIONS(MODEL_SOURCE_TYPE='REMOTE', APIKEY 'sk-topsecret-123')",
+	} {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+			_, err := conn.Exec(ctx, q, mode)
+			if err == nil || !strings.Contains(err.Error(), "syntax error") || strings.Contains(err.Error(), "topsecret") {
+				t.Errorf("wire (%v) %s: %v", mode, q, err)
+			}
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/modelsql/modelsql/internal/parser"
 )
 
 // The shell's history file (~/.modelsql_history) is private to its owner
@@ -17,25 +19,9 @@ import (
 // historyLimit is how many statements the file keeps.
 const historyLimit = 1000
 
-// secretWords mark a statement that may carry a secret: model API keys,
-// user passwords, storage credentials (DuckDB's CREATE SECRET and s3_*
-// settings, OSS/STS access keys) and tokens. A false match only costs a
-// history entry.
-var secretWords = []string{
-	"APIKEY", "API_KEY", "PASSWORD", "SECRET", "TOKEN", "KEY_ID", "ACCESS_KEY",
-	"ACCESSKEY", "CREDENTIAL", "CONNECTION_STRING", "BEARER", "AUTHORIZATION",
-}
-
-// mayHoldSecret reports whether text mentions any of secretWords.
-func mayHoldSecret(text string) bool {
-	up := strings.ToUpper(text)
-	for _, w := range secretWords {
-		if strings.Contains(up, w) {
-			return true
-		}
-	}
-	return false
-}
+// mayHoldSecret reports whether a statement may carry a secret
+// (parser.MayHoldSecret: APIKEY, PASSWORD, SECRET, TOKEN, ...).
+func mayHoldSecret(text string) bool { return parser.MayHoldSecret(text) }
 
 // historyEntry is the one-line form of a statement for the history file,
 // or "" when it must not be recorded.

@@ -263,8 +263,19 @@ func (s *Session) ExecStream(ctx context.Context, text string, sink Sink) (*Resu
 	return s.Exec(ctx, text)
 }
 
-// Exec runs one statement.
+// Exec runs one statement. DuckDB's errors quote the statement ("LINE 1:
+// ..."); for a statement that may carry a secret (CREATE SECRET, a
+// password, a token) that context is dropped, so that a mistyped statement
+// does not echo its secret to the screen or a client's log.
 func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
+	res, err := s.execText(ctx, text)
+	if err != nil && parser.MayHoldSecret(text) {
+		err = withoutQuotedStatement(err)
+	}
+	return res, err
+}
+
+func (s *Session) execText(ctx context.Context, text string) (*Result, error) {
 	s.queryID = fmt.Sprintf("%s-%d", s.w.started, s.w.queryID.Add(1))
 	st, err := parser.Parse(text)
 	if err != nil {

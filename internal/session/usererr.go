@@ -30,6 +30,17 @@ func userError(err error, calls []*functions.Binding) error {
 	return &rewrittenError{msg: clean, cause: err}
 }
 
+// withoutQuotedStatement drops DuckDB's "LINE n: ..." context (the
+// statement's text around the error) from err's message.
+func withoutQuotedStatement(err error) error {
+	msg := err.Error()
+	i := strings.Index(msg, "\nLINE ")
+	if i < 0 {
+		return err
+	}
+	return &rewrittenError{msg: strings.TrimRight(msg[:i], "\n "), cause: err}
+}
+
 // cleanRewritten drops DuckDB's "LINE n: ..." context (and the caret line
 // under it) and replaces what remains of the rewritten calls.
 func cleanRewritten(msg string) string {
