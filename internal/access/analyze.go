@@ -155,6 +155,15 @@ type analyzer struct {
 
 // analyzeText analyses one statement (already rewritten for DuckDB).
 func analyzeText(ctx context.Context, conn *sql.Conn, text string, depth int) (*analysis, error) {
+	// DuckDB acts on these while preparing them, before any check could
+	// run: EXPORT DATABASE creates its directory, IMPORT DATABASE and
+	// PRAGMA import_database read and expand the exported SQL files. They
+	// are reserved to administrators anyway, so decide by the first word.
+	if w := firstWord(text); w == "EXPORT" || w == "IMPORT" || w == "PRAGMA" {
+		a := &analysis{}
+		a.deny("%s", w)
+		return a, nil
+	}
 	typ, err := statementType(conn, text)
 	if err != nil {
 		return nil, err

@@ -426,3 +426,34 @@ func TestRefusedStatements(t *testing.T) {
 	e.ok(e.admin, "SET threads = 2")
 	e.ok(e.admin, "SELECT * FROM __modelsql.main.users")
 }
+
+// Statements DuckDB acts on while preparing them are refused before
+// anything is prepared: a refused EXPORT DATABASE still created its
+// directory inside an allowed one, and IMPORT DATABASE (not refused at
+// all) read and expanded the SQL files of an export it named.
+func TestExportImportRefusedBeforePreparing(t *testing.T) {
+	e := newEnv(t)
+	bob := e.session("bob")
+	imp := filepath.Join(e.allowed, "imp")
+	if err := os.Mkdir(imp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(imp, "schema.sql"), []byte("CREATE TABLE imported AS SELECT 1 AS a;\n"), 0o644)
+	os.WriteFile(filepath.Join(imp, "load.sql"), []byte("INSERT INTO imported SELECT 2;\n"), 0o644)
+	for _, c := range []struct{ stmt, want string }{
+		{"EXPORT DATABASE memory TO '" + e.allowed + "/exp1'", "EXPORT is reserved"},
+		{"/* c */ export database '" + e.allowed + "/exp2'", "EXPORT is reserved"},
+		{"IMPORT DATABASE '" + imp + "'", "IMPORT is reserved"},
+		{"PRAGMA import_database('" + imp + "')", "PRAGMA is reserved"},
+	} {
+		e.denied(bob, c.stmt, c.want)
+	}
+	for _, d := range []string{"exp1", "exp2"} {
+		if _, err := os.Stat(filepath.Join(e.allowed, d)); err == nil {
+			t.Errorf("a refused EXPORT created %s", d)
+		}
+	}
+	if got := e.value("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'imported'"); got != "0" {
+		t.Errorf("imported tables: %s", got)
+	}
+}
