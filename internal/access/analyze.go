@@ -164,6 +164,14 @@ func analyzeText(ctx context.Context, conn *sql.Conn, text string, depth int) (*
 		a.deny("%s", w)
 		return a, nil
 	}
+	// CREATE/DROP SECRET: preparing one starts DuckDB's secret manager,
+	// which fails under the lock-down and then stays broken for every
+	// session ("Secret Storage with name 'memory' already registered").
+	if w := secretStatement(text); w != "" {
+		a := &analysis{}
+		a.deny("%s", w)
+		return a, nil
+	}
 	typ, err := statementType(conn, text)
 	if err != nil {
 		return nil, err
@@ -714,6 +722,26 @@ func explainTarget(text string) (string, bool) {
 		return "", false
 	}
 	return text[toks[i].Off:], true
+}
+
+// secretStatement is "CREATE SECRET" or "DROP SECRET" for those
+// statements (OR REPLACE, PERSISTENT, TEMPORARY, IF [NOT] EXISTS allowed
+// before SECRET), else "".
+func secretStatement(text string) string {
+	ws := parser.LeadingWords(text, 6)
+	if len(ws) == 0 || (ws[0] != "CREATE" && ws[0] != "DROP") {
+		return ""
+	}
+	for _, w := range ws[1:] {
+		switch w {
+		case "SECRET":
+			return ws[0] + " SECRET"
+		case "OR", "REPLACE", "PERSISTENT", "TEMPORARY", "TEMP", "IF", "NOT", "EXISTS":
+			continue
+		}
+		return ""
+	}
+	return ""
 }
 
 func firstWord(text string) string {

@@ -445,6 +445,9 @@ func TestExportImportRefusedBeforePreparing(t *testing.T) {
 		{"/* c */ export database '" + e.allowed + "/exp2'", "EXPORT is reserved"},
 		{"IMPORT DATABASE '" + imp + "'", "IMPORT is reserved"},
 		{"PRAGMA import_database('" + imp + "')", "PRAGMA is reserved"},
+		{"CREATE TEMPORARY SECRET s1 (TYPE s3, KEY_ID 'a', SECRET 'b')", "CREATE SECRET is reserved"},
+		{"create or replace persistent secret s2 (TYPE http, BEARER_TOKEN 'b')", "CREATE SECRET is reserved"},
+		{"DROP SECRET IF EXISTS s1", "DROP SECRET is reserved"},
 	} {
 		e.denied(bob, c.stmt, c.want)
 	}
@@ -455,5 +458,9 @@ func TestExportImportRefusedBeforePreparing(t *testing.T) {
 	}
 	if got := e.value("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'imported'"); got != "0" {
 		t.Errorf("imported tables: %s", got)
+	}
+	// The secret manager was not started (and broken) by bob's attempts.
+	if _, err := e.admin.Exec(context.Background(), "SELECT count(*) FROM duckdb_secrets()"); err != nil && strings.Contains(err.Error(), "already registered") {
+		t.Errorf("secret manager after refused CREATE SECRET: %v", err)
 	}
 }
