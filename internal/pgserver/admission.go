@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,22 +33,88 @@ const (
 	cancelWindow    = time.Minute
 )
 
+// stalledLogin is how long a socket logging in may wait on its client
+// before, when the logins in progress are at their limit, it may be closed
+// to make room for a new one (see evictStalledLocked).
+const stalledLogin = time.Second
+
+// pendingLogin is a socket logging in.
+type pendingLogin struct {
+	nc    net.Conn
+	host  string
+	since time.Time
+	// reading is set while the login waits on the client (a Read blocks),
+	// as opposed to the server's own work (SCRAM, the failed-login delay).
+	reading atomic.Bool
+}
+
+// loginConn is a socket logging in: it marks its pendingLogin while a
+// Read waits on the client.
+type loginConn struct {
+	net.Conn
+	p *pendingLogin
+}
+
+func (c *loginConn) Read(b []byte) (int, error) {
+	c.p.reading.Store(true)
+	defer c.p.reading.Store(false)
+	return c.Conn.Read(b)
+}
+
 // enterLogin counts a new socket toward the logins in progress; false
 // means the limit is reached and the socket is to be refused.
-func (s *Server) enterLogin() bool {
+func (s *Server) enterLogin(nc net.Conn) (*pendingLogin, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pending >= s.cfg.MaxPendingLogins {
+	if len(s.pending) >= s.cfg.MaxPendingLogins && !s.evictStalledLocked() {
+		return nil, false
+	}
+	p := &pendingLogin{nc: nc, host: hostOf(nc.RemoteAddr()), since: time.Now()}
+	s.pending[nc] = p
+	return p, true
+}
+
+// evictStalledLocked makes room for a new login when the limit is reached
+// by sockets that only hold their slot (a client that connects and sends
+// nothing, or stops half-way through its login): of the sockets waiting on
+// their client for stalledLogin or longer, it closes the oldest one of the
+// address that holds the most, so that one address cannot lock everyone
+// out by keeping idle sockets open. Sockets in the server's own work
+// (SCRAM, the delay after a wrong password) keep their slot, so guessing
+// stays bounded. s.mu is held.
+func (s *Server) evictStalledLocked() bool {
+	now := time.Now()
+	stalled := map[string]int{}
+	for _, p := range s.pending {
+		if p.reading.Load() && now.Sub(p.since) >= stalledLogin {
+			stalled[p.host]++
+		}
+	}
+	var victim *pendingLogin
+	for _, p := range s.pending {
+		n := stalled[p.host]
+		if n == 0 || !p.reading.Load() || now.Sub(p.since) < stalledLogin {
+			continue
+		}
+		if victim == nil || n > stalled[victim.host] || n == stalled[victim.host] && p.since.Before(victim.since) {
+			victim = p
+		}
+	}
+	if victim == nil {
 		return false
 	}
-	s.pending++
+	delete(s.pending, victim.nc)
+	victim.nc.Close()
+	s.cfg.Logger.Printf("closed a connection from %s that had not logged in after %s, to make room for a new login (%d logins in progress)",
+		victim.host, now.Sub(victim.since).Round(time.Millisecond), s.cfg.MaxPendingLogins)
 	return true
 }
 
-// leaveLogin ends what enterLogin counted.
-func (s *Server) leaveLogin() {
+// leaveLogin ends what enterLogin counted (once; an evicted socket is
+// already gone).
+func (s *Server) leaveLogin(nc net.Conn) {
 	s.mu.Lock()
-	s.pending--
+	delete(s.pending, nc)
 	s.mu.Unlock()
 }
 

@@ -190,3 +190,50 @@ func TestBackendIDsAndCancelRequests(t *testing.T) {
 		t.Errorf("statement after a throttled cancel: %v", err)
 	}
 }
+
+// Sockets that hold a login slot without logging in (connected and
+// silent, or stopped after the startup message) do not lock others out:
+// once they have waited on their client for stalledLogin, a new login
+// takes the slot of the oldest one.
+func TestStalledLoginsMakeRoom(t *testing.T) {
+	ts := startServerWith(t, Config{MaxPendingLogins: 3, LoginTimeout: 30 * time.Second})
+	startup, _ := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "admin", "database": "default"}}).Encode(nil)
+	var stalled []net.Conn
+	for i := 0; i < 3; i++ {
+		nc, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		if i == 2 { // this one stops after its startup message
+			nc.Write(startup)
+		}
+		stalled = append(stalled, nc)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := pgx.Connect(context.Background(), ts.url("admin", "admin-pw", "default", "")); pgCode(err) != "53300" {
+		t.Fatalf("a login while 3 fresh sockets are pending: %v", err)
+	}
+	time.Sleep(stalledLogin + 200*time.Millisecond)
+	for i := 0; i < 3; i++ { // each new login takes a stalled socket's slot
+		c, err := pgx.Connect(context.Background(), ts.url("admin", "admin-pw", "default", ""))
+		if err != nil {
+			t.Fatalf("login %d after the pending sockets stalled: %v", i, err)
+		}
+		c.Close(context.Background())
+	}
+	closed := 0
+	for _, nc := range stalled {
+		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := io.ReadAll(nc); err == nil {
+			closed++
+		}
+	}
+	if closed == 0 {
+		t.Fatal("no stalled socket was closed")
+	}
+	if !strings.Contains(ts.logs.String(), "to make room for a new login") {
+		t.Errorf("logs: %s", ts.logs.String())
+	}
+}

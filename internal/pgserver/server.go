@@ -76,8 +76,8 @@ type Server struct {
 	conns map[uint32]*conn
 	raw   map[net.Conn]bool
 	// admission (admission.go)
-	pending     int // sockets logging in
-	admitted    int // session slots taken
+	pending     map[net.Conn]*pendingLogin // sockets logging in
+	admitted    int                        // session slots taken
 	cancelFails map[string]int
 	cancelSince time.Time
 	closing     atomic.Bool
@@ -125,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, fakeKey: key, conns: map[uint32]*conn{}, raw: map[net.Conn]bool{},
+	return &Server{cfg: cfg, fakeKey: key, conns: map[uint32]*conn{}, raw: map[net.Conn]bool{}, pending: map[net.Conn]*pendingLogin{},
 		cancelFails: map[string]int{}, stmtCtx: ctx, stopStmt: cancel}, nil
 }
 
@@ -146,7 +146,8 @@ func (s *Server) Serve(ln net.Listener) error {
 			}
 			return err
 		}
-		if !s.enterLogin() {
+		login, ok := s.enterLogin(nc)
+		if !ok {
 			s.wg.Add(1)
 			go func() { defer s.wg.Done(); s.refuseLogin(nc) }()
 			continue
@@ -160,14 +161,14 @@ func (s *Server) Serve(ln net.Listener) error {
 			loggingIn := true
 			defer func() {
 				if loggingIn {
-					s.leaveLogin()
+					s.leaveLogin(nc)
 				}
 				s.mu.Lock()
 				delete(s.raw, nc)
 				s.mu.Unlock()
 				nc.Close()
 			}()
-			s.handle(nc, func() { loggingIn = false; s.leaveLogin() })
+			s.handle(&loginConn{Conn: nc, p: login}, func() { loggingIn = false; s.leaveLogin(nc) })
 		}()
 	}
 }
