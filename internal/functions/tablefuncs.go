@@ -11,7 +11,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/modelsql/modelsql/internal/floatfmt"
-	"github.com/modelsql/modelsql/internal/metrics"
+	"github.com/modelsql/modelsql/internal/evaluation"
 )
 
 // DuckDB functions behind the table functions (the session rewrites each
@@ -233,7 +233,7 @@ func (f *evaluateFinishFunc) execute(ctx context.Context, state *duckdb.ChunkIte
 		if len(ev.y) == 0 {
 			return fmt.Errorf("ML_EVALUATE: the query returned no rows")
 		}
-		r, err := metrics.Regress(ev.y, ev.pred)
+		r, err := evaluation.Regress(ev.y, ev.pred)
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (f *evaluateFinishFunc) execute(ctx context.Context, state *duckdb.ChunkIte
 		if len(ev.cls) == 0 {
 			return fmt.Errorf("ML_EVALUATE: the query returned no rows")
 		}
-		r, err := metrics.Classify(ev.cls, ev.probs, b.Predictor.ClassProbs())
+		r, err := evaluation.Classify(ev.cls, ev.probs, b.Predictor.ClassProbs())
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,7 @@
-// Package metrics computes model evaluation metrics the way scikit-learn
+// Package evaluation computes model evaluation metrics the way scikit-learn
 // 1.2 defines them (ML_EVALUATE): regression errors, and classification
 // accuracy, precision, recall, F1, log loss and ROC AUC.
-package metrics
+package evaluation
 
 import (
 	"fmt"
