@@ -61,6 +61,9 @@ type Version struct {
 	Created, Modified time.Time
 	// Aliases are the alias names pointing at this version, sorted.
 	Aliases []string
+	// ID is the version's internal id: a version dropped and created again
+	// under the same name has a new one (the AI result cache keys on it).
+	ID string
 }
 
 // Artifact is a model file to store with a version.
@@ -466,7 +469,7 @@ type queryer interface {
 }
 
 const modelCols = `project, schema_name, display_name, owner, source_type, model_type, default_version, comment, create_time, modify_time`
-const versionCols = `display_name, inputs, options, comment, artifact, create_time, modify_time`
+const versionCols = `display_name, inputs, options, comment, artifact, create_time, modify_time, id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -480,7 +483,7 @@ func scanVersion(r scanner) (*Version, error) {
 	v := &Version{}
 	var inputs, opts string
 	var art sql.NullString
-	if err := r.Scan(&v.Name, &inputs, &opts, &v.Comment, &art, &v.Created, &v.Modified); err != nil {
+	if err := r.Scan(&v.Name, &inputs, &opts, &v.Comment, &art, &v.Created, &v.Modified, &v.ID); err != nil {
 		return nil, err
 	}
 	v.Artifact = art.String
@@ -534,7 +537,7 @@ func insertVersion(ctx context.Context, tx *sql.Tx, k Ref, version string, input
 			}
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+sys+`.main.versions VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+sys+`.main.versions VALUES (?,?,?,?,?,?,?,?,?,?,?, uuid()::VARCHAR)`,
 		k.Project, k.Schema, k.Name, strings.ToLower(version), version, string(in), string(op), comment, sha, now, now)
 	return err
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/aisched"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/llm"
@@ -31,6 +33,15 @@ type RemoteCall struct {
 	SimilarityByChat bool
 	// Sched sends the requests (nil: aisched.Default).
 	Sched *aisched.Scheduler
+	// Cache keeps answers across statements (nil: none); CacheMode is the
+	// session's modelsql.ai.cache. Flights de-duplicates the requests of
+	// the statement (shared by its calls; nil: one per call).
+	Cache     *aicache.Store
+	CacheMode aicache.Mode
+	Flights   *aicache.Flights
+	// CacheHits and CacheMisses count this call's rows answered by the
+	// cache and its requests the cache could not answer.
+	CacheHits, CacheMisses atomic.Int64
 
 	mu       sync.Mutex
 	failures []Failure

@@ -2,7 +2,9 @@ package functions
 
 import (
 	"context"
+
 	"encoding/json"
+	"github.com/modelsql/modelsql/internal/aicache"
 	"sync"
 
 	"github.com/modelsql/modelsql/internal/aisched"
@@ -17,7 +19,9 @@ func (rc *RemoteCall) sched() *aisched.Scheduler {
 }
 
 // run answers one vector's rows into results through the scheduler.
-// Embeddings of texts go in batches; every other row is one request.
+// Embeddings of texts go in batches; every other row is one request, sent
+// only when no identical request of the statement was sent and the cache
+// has no answer (see cached.go).
 func (c *boundCall) run(ctx context.Context, reqs []request, results []any) error {
 	if c.batchesEmbeddings() {
 		return c.runEmbeddings(ctx, reqs, results)
@@ -25,36 +29,73 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 	rc := c.b.Remote
 	cl := rc.Client
 	key := cl.Endpoint().LimiterKey()
+	rows := c.lookup(ctx, reqs)
 	var jobs []aisched.Request
 	for i := range reqs {
+		r := &rows[i]
 		if reqs[i].skip {
 			c.b.Rows.Add(1)
 			continue
 		}
+		if !r.leader || r.flight.Done() {
+			continue // answered by the cache or by another row's request
+		}
 		jobs = append(jobs, aisched.Request{
-			Model: key, Limit: cl.Limit(), Body: c.body(&reqs[i]),
+			Model: key, Limit: cl.Limit(), Body: r.body,
 			Send: func(ctx context.Context) (_ any, err error) {
 				defer recoverAsError(&err) // a panic on this goroutine would end the process
-				defer c.b.Rows.Add(1)
 				callCtx, info := llm.WithCallInfo(ctx)
 				v, err := c.call(callCtx, &reqs[i])
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
-				if err == nil && c.b.Info != nil {
-					v = c.b.Info.envelope(v, info)
+				r.info = info
+				c.answered(r, v, err)
+				if err != nil && !(rc.NullOnError && ctx.Err() == nil) {
+					return nil, err // the statement fails: stop the other requests
 				}
-				if err != nil {
-					if rc.NullOnError && ctx.Err() == nil {
-						rc.record(c.b, &reqs[i], err)
-						return nil, nil
-					}
-					return nil, err
-				}
-				results[i] = v
 				return nil, nil
 			},
 		})
 	}
 	_, err := rc.sched().SubmitAll(ctx, jobs)
+	if err == nil {
+		err = ctx.Err()
+	}
+	// Flights the scheduler never started (it stopped at an error) must not
+	// leave rows of other vectors waiting.
+	for i := range rows {
+		if rows[i].leader && !reqs[i].skip && !rows[i].flight.Done() {
+			rows[i].flight.Finish(nil, err)
+			rc.Flights.Forget(rows[i].key, rows[i].flight)
+		}
+	}
+	for i := range reqs {
+		if reqs[i].skip {
+			continue
+		}
+		v, rerr := rows[i].flight.Wait(ctx)
+		c.b.Rows.Add(1)
+		if rerr != nil {
+			if rc.NullOnError && ctx.Err() == nil && llm.ClassOf(rerr) != llm.ClassCanceled {
+				rc.record(c.b, &reqs[i], rerr)
+				continue
+			}
+			if err == nil {
+				err = rerr
+			}
+			continue
+		}
+		v = fromCache(v)
+		if c.b.Info != nil {
+			// Provenance of this row: what its own request took, nothing
+			// for a row answered by the cache or another row's request.
+			info := rows[i].info
+			if info == nil {
+				info = &llm.CallInfo{Model: c.b.Model.Ref().String(), Version: c.b.Version.Name}
+			}
+			v = c.b.Info.envelope(v, info)
+		}
+		results[i] = v
+	}
 	return err
 }
 
@@ -86,6 +127,9 @@ type embedInput struct {
 	params llm.Params
 	vec    []float32
 	err    error
+	key    aicache.Key
+	cache  bool        // read from and written to the cache
+	same   *embedInput // an identical input of the vector that is sent instead
 }
 
 // runEmbeddings embeds the texts of the rows in batches (texts with equal
@@ -96,6 +140,8 @@ func (c *boundCall) runEmbeddings(ctx context.Context, reqs []request, results [
 	rowInputs := make([][]*embedInput, len(reqs))
 	groups := map[string][]*embedInput{}
 	var order []string
+	uniq := map[aicache.Key]*embedInput{}
+	var ask []aicache.Key
 	for i := range reqs {
 		r := &reqs[i]
 		if r.skip {
@@ -106,28 +152,57 @@ func (c *boundCall) runEmbeddings(ctx context.Context, reqs []request, results [
 			texts = append(texts, r.text2)
 		}
 		pk, _ := json.Marshal(r.params)
+		cache := rc.cacheUse(r.params["temperature"])
 		for _, t := range texts {
-			in := &embedInput{row: i, text: t, params: r.params}
+			in := &embedInput{row: i, text: t, params: r.params, cache: cache,
+				key: aicache.KeyOf(c.b.Version.ID, aisched.BodyID([]byte("embed"), []byte(t), pk))}
 			inputs = append(inputs, in)
 			rowInputs[i] = append(rowInputs[i], in)
+			if first := uniq[in.key]; first != nil {
+				in.same = first // sent once per vector
+				continue
+			}
+			uniq[in.key] = in
+			if cache {
+				ask = append(ask, in.key)
+			}
 			if _, ok := groups[string(pk)]; !ok {
 				order = append(order, string(pk))
 			}
 			groups[string(pk)] = append(groups[string(pk)], in)
 		}
 	}
+	if len(ask) > 0 {
+		found, _ := rc.Cache.Get(ctx, ask)
+		for k, v := range found {
+			if vec, ok := v.([]float32); ok {
+				uniq[k].vec = vec
+			}
+		}
+		rc.countHits(c.b, len(found))
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	size := rc.Client.EmbeddingBatchSize()
 	var wg sync.WaitGroup
 	for _, k := range order {
-		g := groups[k]
+		var g []*embedInput
+		for _, in := range groups[k] {
+			if in.vec == nil { // not answered by the cache
+				g = append(g, in)
+			}
+		}
 		for lo := 0; lo < len(g); lo += size {
 			batch := g[lo:min(lo+size, len(g))]
 			wg.Go(func() { c.embedBatch(ctx, cancel, batch) })
 		}
 	}
 	wg.Wait()
+	for _, in := range inputs {
+		if in.same != nil {
+			in.vec, in.err = in.same.vec, in.same.err
+		}
+	}
 
 	for i := range reqs {
 		c.b.Rows.Add(1)
@@ -189,7 +264,12 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 		return
 	}
 	for i, vec := range v.([][]float32) {
-		batch[i].vec = vec
+		in := batch[i]
+		in.vec = vec
+		if in.cache {
+			rc.countMiss(c.b)
+			rc.store(c.b, in.key, vec)
+		}
 	}
 }
 

@@ -233,3 +233,32 @@ func TestApplyV1ToV2Aliases(t *testing.T) {
 		t.Fatalf("models after migration: %d %v", n, err)
 	}
 }
+
+// Format 3 → 4: existing versions get distinct internal ids; the AI cache's
+// tables exist.
+func TestApplyV3ToV4AICache(t *testing.T) {
+	ctx := context.Background()
+	db := openCatalog(t)
+	if _, err := apply(ctx, db, migrations[:3]); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"v1", "v2"} {
+		if _, err := db.Exec(`INSERT INTO `+sys+`versions VALUES ('p', 's', 'm', ?, ?, '[]', '{}', '', NULL, now(), now())`, v, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Apply(ctx, db)
+	if err != nil || res.From != 3 || res.To != 4 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	var n, distinct int
+	if err := db.QueryRow(`SELECT count(id), count(DISTINCT id) FROM `+sys+`versions`).Scan(&n, &distinct); err != nil || n != 2 || distinct != 2 {
+		t.Fatalf("version ids: %d %d %v", n, distinct, err)
+	}
+	got := " " + strings.Join(tables(t, db), " ") + " "
+	for _, want := range []string{"ai_cache", "ai_cache_stats"} {
+		if !strings.Contains(got, " "+want+" ") {
+			t.Errorf("table %s missing: %s", want, got)
+		}
+	}
+}

@@ -74,4 +74,24 @@ var migrations = []Migration{
 				PRIMARY KEY (project, schema_name, name))`,
 		},
 	},
+	{
+		Version: 4,
+		Name:    "AI result cache: an internal id per model version, the cache's entries and its hit and miss counts",
+		Statements: []string{
+			// A version's id tells a re-created version from the dropped one
+			// of the same name (the cache keys on it).
+			`ALTER TABLE ` + sys + `versions ADD COLUMN id VARCHAR`,
+			`UPDATE ` + sys + `versions SET id = uuid()::VARCHAR WHERE id IS NULL`,
+			// Answers of AI requests (package aicache): key is the SHA-256 of
+			// the version id and the request body.
+			`CREATE TABLE ` + sys + `ai_cache (
+				key BLOB PRIMARY KEY, version_id VARCHAR NOT NULL,
+				model VARCHAR NOT NULL, version VARCHAR NOT NULL, function VARCHAR NOT NULL,
+				kind VARCHAR NOT NULL, value BLOB NOT NULL, bytes BIGINT NOT NULL,
+				create_time TIMESTAMP NOT NULL, last_used TIMESTAMP NOT NULL)`,
+			`CREATE TABLE ` + sys + `ai_cache_stats (
+				model VARCHAR NOT NULL, version VARCHAR NOT NULL,
+				hits BIGINT NOT NULL, misses BIGINT NOT NULL, PRIMARY KEY (model, version))`,
+		},
+	},
 }

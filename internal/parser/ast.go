@@ -180,6 +180,14 @@ type RevokeRole GrantRole
 // ShowGrants is SHOW GRANTS [FOR USER u].
 type ShowGrants struct{ User string }
 
+// ClearAICache is CLEAR AI CACHE [FOR MODEL m [VERSION v]]: it removes
+// stored answers of AI requests (all, a model's, or one version's).
+type ClearAICache struct {
+	Model   Name // no parts: every model
+	Version string
+}
+
+func (*ClearAICache) stmt()      {}
 func (*CreateModel) stmt()       {}
 func (*AddVersion) stmt()        {}
 func (*DropVersion) stmt()       {}

@@ -240,6 +240,21 @@ func (p *parser) statement() Statement {
 		return s
 	case "SHOW":
 		return p.show()
+	case "CLEAR":
+		p.next() // AI
+		p.expectKw("CACHE", "")
+		s := &ClearAICache{}
+		if p.acceptKw("FOR") {
+			p.expectKw("MODEL", "")
+			s.Model = p.name(3, "a model name")
+			if p.acceptKw("VERSION") {
+				s.Version, _ = p.version()
+			}
+			p.end("VERSION")
+			return s
+		}
+		p.end("FOR MODEL")
+		return s
 	case "DESC", "DESCRIBE":
 		p.next() // MODEL
 		if p.peek().Kind == TokEOF || isOp(p.peek(), ";") {

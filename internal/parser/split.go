@@ -57,6 +57,11 @@ func modelStatement(w1, w2 string) (yes, final bool) {
 		case "MODELS", "VERSIONS", "GRANTS":
 			return true, true
 		}
+	case "CLEAR":
+		if w2 == "" {
+			return false, false
+		}
+		return strings.EqualFold(w2, "AI"), true
 	case "DESC", "DESCRIBE":
 		if w2 == "" {
 			return false, false

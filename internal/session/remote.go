@@ -3,12 +3,15 @@ package session
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
+	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
+	"github.com/modelsql/modelsql/internal/parser"
 )
 
 // Tasks each AI function needs, checked when the statement is planned.
@@ -45,10 +48,14 @@ func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
 	if err != nil {
 		return err
 	}
+	mode, _ := aicache.ParseMode(s.Setting("modelsql.ai.cache")) // checked by SET
 	rc := &functions.RemoteCall{
 		Client:      client,
 		NullOnError: strings.EqualFold(s.Setting("modelsql.ai.on_error"), "null"),
 		QueryID:     s.queryID,
+		Cache:       s.w.AICache,
+		CacheMode:   mode,
+		Flights:     s.flights,
 	}
 	if d := s.Setting("odps.sql.ai.embedding.dimension"); d != "" {
 		rc.EmbeddingDimension, _ = strconv.Atoi(d)
@@ -95,4 +102,34 @@ func (s *Session) recordFailures(ctx context.Context, bindings []*functions.Bind
 		}
 	}
 	return tx.Commit()
+}
+
+// clearAICache runs CLEAR AI CACHE [FOR MODEL m [VERSION v]].
+func (s *Session) clearAICache(ctx context.Context, st *parser.ClearAICache) (*Result, error) {
+	model := ""
+	if len(st.Model.Parts) > 0 {
+		ref, err := s.resolveModel(ctx, st.Model)
+		if err != nil {
+			return nil, err
+		}
+		model = ref.String()
+	}
+	n, err := s.w.AICache.Clear(ctx, model, st.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Message: fmt.Sprintf("OK: %d cached answers removed", n)}, nil
+}
+
+// aiCacheBytesFromEnv reads MODELSQL_AI_CACHE_MAX_BYTES (0 when unset).
+func aiCacheBytesFromEnv() (int64, error) {
+	v := os.Getenv("MODELSQL_AI_CACHE_MAX_BYTES")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("MODELSQL_AI_CACHE_MAX_BYTES must be a positive number of bytes, got %q", v)
+	}
+	return n, nil
 }

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/engine"
@@ -36,9 +37,11 @@ type Warehouse struct {
 	Functions *functions.Registry
 	Models    *functions.ModelCache
 	Objects   *objtable.Manager
-	queryID   atomic.Int64
-	started   string // process start, so that query ids differ across runs
-	store     storage
+	// AICache keeps the answers of AI requests (package aicache).
+	AICache *aicache.Store
+	queryID atomic.Int64
+	started string // process start, so that query ids differ across runs
+	store   storage
 }
 
 // Options configure OpenWarehouse.
@@ -46,6 +49,9 @@ type Options struct {
 	Engine engine.Options
 	// ModelCacheBytes bounds the parsed models kept in memory; zero means 1 GiB.
 	ModelCacheBytes int64
+	// AICacheBytes bounds the stored answers of AI requests; zero means
+	// $MODELSQL_AI_CACHE_MAX_BYTES, else aicache.DefaultMaxBytes.
+	AICacheBytes int64
 }
 
 // OpenWarehouse opens a data directory, creating it on first use.
@@ -80,6 +86,12 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 	if w.Objects, err = objtable.Open(ctx, eng.DB, w.fetcher); err == nil {
 		err = registerObjectFunctions(ctx, eng, w.Objects)
 	}
+	if err == nil && opt.AICacheBytes == 0 {
+		opt.AICacheBytes, err = aiCacheBytesFromEnv()
+	}
+	if err == nil {
+		w.AICache, err = aicache.Open(ctx, eng.DB, opt.AICacheBytes)
+	}
 	if err != nil {
 		eng.Close()
 		return nil, err
@@ -88,7 +100,10 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 }
 
 // Close releases the data directory.
-func (w *Warehouse) Close() error { return w.Engine.Close() }
+func (w *Warehouse) Close() error {
+	w.AICache.Close() // what it could not write is lost, not the directory
+	return w.Engine.Close()
+}
 
 func registerFunctions(ctx context.Context, eng *engine.Engine, reg *functions.Registry) error {
 	conn, err := eng.DB.Conn(ctx)
@@ -138,7 +153,8 @@ type Session struct {
 	schema      string
 	guard       Guard
 	settings    map[string]string
-	queryID     string // of the running statement
+	queryID     string           // of the running statement
+	flights     *aicache.Flights // the running statement's AI requests
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
 	sink        Sink                 // of the running ExecStream statement
@@ -277,6 +293,8 @@ func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
 
 func (s *Session) execText(ctx context.Context, text string) (*Result, error) {
 	s.queryID = fmt.Sprintf("%s-%d", s.w.started, s.w.queryID.Add(1))
+	s.flights = aicache.NewFlights()
+	defer func() { s.flights = nil }()
 	st, err := parser.Parse(text)
 	if err != nil {
 		return nil, err
@@ -318,7 +336,7 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 				s.w.Models.Evict(v.Artifact)
 			}
 		}
-		return ok(), nil
+		return ok(), s.w.AICache.Prune(ctx)
 	case *parser.SetDefaultVersion:
 		ref, err := s.resolveModel(ctx, st.Model)
 		if err != nil {
@@ -346,7 +364,9 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 		for _, v := range before {
 			s.w.Models.Evict(v.Artifact)
 		}
-		return ok(), nil
+		return ok(), s.w.AICache.Prune(ctx)
+	case *parser.ClearAICache:
+		return s.clearAICache(ctx, st)
 	case *parser.ShowModels:
 		return s.showModels(ctx, st)
 	case *parser.ShowVersions:
