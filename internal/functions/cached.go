@@ -115,3 +115,28 @@ func fromCache(v any) any {
 	}
 	return v
 }
+
+// budgetError is the error of a row whose request the budget refused.
+func (rc *RemoteCall) budgetError(b *Binding) error {
+	return &llm.Error{Model: b.Model.Ref().String(), Version: b.Version.Name, Op: b.Func, Class: llm.ClassBudget,
+		Message: "not sent: the statement's AI budget (modelsql.ai.max_requests / max_tokens) is spent"}
+}
+
+// budgetSpent records a row the budget left NULL; false for other errors.
+func (rc *RemoteCall) budgetSpent(b *Binding, r *request, err error) bool {
+	if llm.ClassOf(err) != llm.ClassBudget {
+		return false
+	}
+	rc.record(b, r, err)
+	rc.Budget.Skip()
+	return true
+}
+
+// used adds a request's usage to the call's counters and the budget.
+func (rc *RemoteCall) used(info *llm.CallInfo) {
+	p, c := int64(info.PromptTokens), int64(info.CompletionTokens)
+	rc.Requests.Add(1)
+	rc.PromptTokens.Add(p)
+	rc.CompletionTokens.Add(c)
+	rc.Budget.AddTokens(p + c)
+}

@@ -12,6 +12,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/aisched"
 	"github.com/modelsql/modelsql/internal/catalog"
@@ -42,6 +43,11 @@ type RemoteCall struct {
 	// CacheHits and CacheMisses count this call's rows answered by the
 	// cache and its requests the cache could not answer.
 	CacheHits, CacheMisses atomic.Int64
+	// Budget bounds the statement's requests and tokens (nil: none).
+	Budget *aibudget.Budget
+	// Requests, PromptTokens and CompletionTokens count what this call
+	// sent and what the server reported.
+	Requests, PromptTokens, CompletionTokens atomic.Int64
 
 	mu       sync.Mutex
 	failures []Failure

@@ -44,9 +44,15 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 			Model: key, Limit: cl.Limit(), Body: r.body,
 			Send: func(ctx context.Context) (_ any, err error) {
 				defer recoverAsError(&err) // a panic on this goroutine would end the process
+				if !rc.Budget.Take() {
+					r.flight.Finish(nil, rc.budgetError(c.b))
+					rc.flights().Forget(r.key, r.flight)
+					return nil, nil
+				}
 				callCtx, info := llm.WithCallInfo(ctx)
 				v, err := c.call(callCtx, &reqs[i])
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
+				rc.used(info)
 				r.info = info
 				c.answered(r, v, err)
 				if err != nil && !(rc.NullOnError && ctx.Err() == nil) {
@@ -75,6 +81,9 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 		v, rerr := rows[i].flight.Wait(ctx)
 		c.b.Rows.Add(1)
 		if rerr != nil {
+			if rc.budgetSpent(c.b, &reqs[i], rerr) {
+				continue
+			}
 			if rc.NullOnError && ctx.Err() == nil && llm.ClassOf(rerr) != llm.ClassCanceled {
 				rc.record(c.b, &reqs[i], rerr)
 				continue
@@ -210,6 +219,9 @@ func (c *boundCall) runEmbeddings(ctx context.Context, reqs []request, results [
 			continue
 		}
 		v, err := c.embedResult(rowInputs[i])
+		if err != nil && rc.budgetSpent(c.b, &reqs[i], err) {
+			continue
+		}
 		if err != nil {
 			if rc.NullOnError && ctx.Err() == nil {
 				rc.record(c.b, &reqs[i], err)
@@ -243,7 +255,12 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 		Model: cl.Endpoint().LimiterKey(), Limit: cl.Limit(), Body: aisched.BodyID(append(parts, params)...),
 		Send: func(ctx context.Context) (_ any, err error) {
 			defer recoverAsError(&err)
-			return cl.EmbedTexts(ctx, texts, batch[0].params)
+			if !rc.Budget.Take() {
+				return nil, rc.budgetError(c.b)
+			}
+			callCtx, info := llm.WithCallInfo(ctx)
+			defer rc.used(info)
+			return cl.EmbedTexts(callCtx, texts, batch[0].params)
 		},
 	})
 	if err != nil && llm.IsTooLarge(err) && len(batch) > 1 {
@@ -258,7 +275,7 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 		for _, in := range batch {
 			in.err = err
 		}
-		if !rc.NullOnError {
+		if !rc.NullOnError && llm.ClassOf(err) != llm.ClassBudget {
 			cancel() // the statement fails: stop the other batches
 		}
 		return

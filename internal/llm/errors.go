@@ -25,6 +25,7 @@ const (
 	ClassValidation      ErrorClass = "validation"       // the answer does not fit the task (label not in set, …)
 	ClassInvalidArgument ErrorClass = "invalid_argument" // the caller's input is invalid; no request was sent
 	ClassCanceled        ErrorClass = "canceled"         // the caller's context ended
+	ClassBudget          ErrorClass = "budget_exhausted" // the statement's AI budget was spent; nothing was sent
 )
 
 // Retryable reports whether the client retries errors of this class.

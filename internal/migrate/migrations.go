@@ -76,7 +76,7 @@ var migrations = []Migration{
 	},
 	{
 		Version: 4,
-		Name:    "AI result cache: an internal id per model version, the cache's entries and its hit and miss counts",
+		Name:    "AI result cache and budgets: an internal id per model version, the cache's entries and its hit and miss counts, per-user daily AI limits and usage",
 		Statements: []string{
 			// A version's id tells a re-created version from the dropped one
 			// of the same name (the cache keys on it).
@@ -92,6 +92,14 @@ var migrations = []Migration{
 			`CREATE TABLE ` + sys + `ai_cache_stats (
 				model VARCHAR NOT NULL, version VARCHAR NOT NULL,
 				hits BIGINT NOT NULL, misses BIGINT NOT NULL, PRIMARY KEY (model, version))`,
+			// Per-user daily AI limits (set by administrators; 0: none) and
+			// what each user sent per UTC day (package aibudget).
+			`CREATE TABLE ` + sys + `ai_user_limits (
+				user_name VARCHAR PRIMARY KEY,
+				max_requests_per_day BIGINT NOT NULL DEFAULT 0, max_tokens_per_day BIGINT NOT NULL DEFAULT 0)`,
+			`CREATE TABLE ` + sys + `ai_user_usage (
+				user_name VARCHAR NOT NULL, day DATE NOT NULL,
+				requests BIGINT NOT NULL, tokens BIGINT NOT NULL, PRIMARY KEY (user_name, day))`,
 		},
 	},
 }

@@ -433,7 +433,24 @@ func (s *Server) newConn(nc net.Conn, be *pgproto3.Backend, sess *session.Sessio
 	c := &conn{srv: s, nc: nc, be: be, sess: sess, user: user, secret: secret, tm: pgtype.NewMap(),
 		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I', mem: sessionMem{limit: s.cfg.SessionMemory}}
 	c.params = s.defaultSettings(user, admin)
+	sess.Warnings = noticeWriter{c}
 	return c
+}
+
+// noticeWriter sends the session's warnings (lines "WARNING: message") to
+// the client as NoticeResponse messages. The session writes them while a
+// statement runs, on the connection's goroutine.
+type noticeWriter struct{ c *conn }
+
+func (w noticeWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		msg, ok := strings.CutPrefix(line, "WARNING: ")
+		if !ok || msg == "" {
+			continue
+		}
+		w.c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000", Message: msg})
+	}
+	return len(p), nil
 }
 
 // newSession opens a session. Sessions are opened one at a time (a new

@@ -26,6 +26,14 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		if err := s.recordFailures(context.WithoutCancel(ctx), bindings); err != nil {
 			s.warn("could not record failed AI rows: %v", err)
 		}
+		if b := s.budget; b != nil && b.Skipped() > 0 {
+			s.warn("%s", b.Warning())
+		}
+		if s.budgetDaily {
+			if err := s.budget.RecordDaily(context.WithoutCancel(ctx), s.w.Engine.DB, s.User); err != nil {
+				s.warn("could not record the AI usage of user %s: %v", s.User, err)
+			}
+		}
 	}
 	text, tfHandles, err := s.expandTableFuncs(ctx, text)
 	if err != nil {

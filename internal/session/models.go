@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"fmt"
+	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
 	"sort"
 	"strconv"
@@ -360,6 +361,10 @@ func validateSetting(key, value string) error {
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 1 || n > 65536 {
 			return fmt.Errorf("%s must be a positive integer, got %q", key, value)
+		}
+	case "modelsql.ai.max_requests", "modelsql.ai.max_tokens":
+		if _, err := aibudget.ParseLimit(key, value); err != nil {
+			return err
 		}
 	case "modelsql.ai.cache":
 		if _, err := aicache.ParseMode(value); err != nil {

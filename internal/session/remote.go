@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
@@ -48,6 +49,12 @@ func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
 	if err != nil {
 		return err
 	}
+	if s.guard != nil && s.budget != nil && !s.budgetDaily { // server mode: the user's daily limits
+		if err := s.budget.CapDaily(ctx, s.w.Engine.DB, s.User); err != nil {
+			return err
+		}
+		s.budgetDaily = true
+	}
 	mode, _ := aicache.ParseMode(s.Setting("modelsql.ai.cache")) // checked by SET
 	rc := &functions.RemoteCall{
 		Client:      client,
@@ -56,6 +63,7 @@ func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
 		Cache:       s.w.AICache,
 		CacheMode:   mode,
 		Flights:     s.flights,
+		Budget:      s.budget,
 	}
 	if d := s.Setting("odps.sql.ai.embedding.dimension"); d != "" {
 		rc.EmbeddingDimension, _ = strconv.Atoi(d)
@@ -132,4 +140,12 @@ func aiCacheBytesFromEnv() (int64, error) {
 		return 0, fmt.Errorf("MODELSQL_AI_CACHE_MAX_BYTES must be a positive number of bytes, got %q", v)
 	}
 	return n, nil
+}
+
+// newBudget is a statement's budget from modelsql.ai.max_requests and
+// modelsql.ai.max_tokens (checked by SET).
+func (s *Session) newBudget() *aibudget.Budget {
+	r, _ := aibudget.ParseLimit("", s.Setting("modelsql.ai.max_requests"))
+	t, _ := aibudget.ParseLimit("", s.Setting("modelsql.ai.max_tokens"))
+	return aibudget.New(r, t)
 }

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/duckrun"
@@ -155,6 +156,8 @@ type Session struct {
 	settings    map[string]string
 	queryID     string           // of the running statement
 	flights     *aicache.Flights // the running statement's AI requests
+	budget      *aibudget.Budget // the running statement's AI budget
+	budgetDaily bool             // the user's daily limits were applied to it
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
 	sink        Sink                 // of the running ExecStream statement
@@ -294,7 +297,8 @@ func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
 func (s *Session) execText(ctx context.Context, text string) (*Result, error) {
 	s.queryID = fmt.Sprintf("%s-%d", s.w.started, s.w.queryID.Add(1))
 	s.flights = aicache.NewFlights()
-	defer func() { s.flights = nil }()
+	s.budget, s.budgetDaily = s.newBudget(), false
+	defer func() { s.flights, s.budget = nil, nil }()
 	st, err := parser.Parse(text)
 	if err != nil {
 		return nil, err
