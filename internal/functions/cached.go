@@ -2,6 +2,7 @@ package functions
 
 import (
 	"context"
+	"time"
 
 	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/llm"
@@ -17,6 +18,19 @@ type rowState struct {
 	leader bool
 	cache  bool          // the row's request is read from and written to the cache
 	info   *llm.CallInfo // what the request this row sent took (nil: none sent)
+	took   time.Duration // how long that request took
+}
+
+// recordRow records a failed row with what its own request cost.
+func (rc *RemoteCall) recordRow(b *Binding, r *request, err error, st *rowState) {
+	f := rc.failure(b, r, err, err.Error())
+	if st != nil && st.leader {
+		if st.info != nil {
+			f.InputTokens, f.OutputTokens = st.info.PromptTokens, st.info.CompletionTokens
+		}
+		f.Latency = st.took
+	}
+	rc.push(f)
 }
 
 // flights are the statement's (one per call when the session gave none).
@@ -136,6 +150,7 @@ func (rc *RemoteCall) budgetSpent(b *Binding, r *request, err error) bool {
 func (rc *RemoteCall) used(info *llm.CallInfo) {
 	p, c := int64(info.PromptTokens), int64(info.CompletionTokens)
 	rc.Requests.Add(1)
+	rc.Retries.Add(int64(max(info.Attempts-1, 0)))
 	rc.PromptTokens.Add(p)
 	rc.CompletionTokens.Add(c)
 	rc.Budget.AddTokens(p + c)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -47,7 +48,7 @@ type RemoteCall struct {
 	Budget *aibudget.Budget
 	// Requests, PromptTokens and CompletionTokens count what this call
 	// sent and what the server reported.
-	Requests, PromptTokens, CompletionTokens atomic.Int64
+	Requests, PromptTokens, CompletionTokens, Retries atomic.Int64
 
 	mu       sync.Mutex
 	failures []Failure
@@ -60,6 +61,10 @@ type Failure struct {
 	Class                         string
 	Status, Attempts              int
 	Message                       string
+	// InputTokens, OutputTokens and Latency are what the row's own request
+	// took (zero when it sent none).
+	InputTokens, OutputTokens int
+	Latency                   time.Duration
 }
 
 // Failures returns the rows recorded so far.
@@ -521,6 +526,11 @@ func (rc *RemoteCall) record(b *Binding, r *request, err error) {
 // add records a row under the error err (its class, status and attempts)
 // with message msg.
 func (rc *RemoteCall) add(b *Binding, r *request, err error, msg string) {
+	rc.push(rc.failure(b, r, err, msg))
+}
+
+// failure is the record of a row that failed with err.
+func (rc *RemoteCall) failure(b *Binding, r *request, err error, msg string) Failure {
 	h := sha256.New()
 	h.Write([]byte(r.text))
 	h.Write([]byte{0})
@@ -534,6 +544,10 @@ func (rc *RemoteCall) add(b *Binding, r *request, err error, msg string) {
 	if e, ok := llm.AsError(err); ok {
 		f.Status, f.Attempts = e.Status, e.Attempts
 	}
+	return f
+}
+
+func (rc *RemoteCall) push(f Failure) {
 	rc.mu.Lock()
 	rc.failures = append(rc.failures, f)
 	rc.mu.Unlock()

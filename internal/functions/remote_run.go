@@ -2,6 +2,7 @@ package functions
 
 import (
 	"context"
+	"time"
 
 	"encoding/json"
 	"github.com/modelsql/modelsql/internal/aicache"
@@ -50,7 +51,9 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 					return nil, nil
 				}
 				callCtx, info := llm.WithCallInfo(ctx)
+				start := time.Now()
 				v, err := c.call(callCtx, &reqs[i])
+				r.took = time.Since(start)
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
 				rc.used(info)
 				r.info = info
@@ -85,7 +88,7 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 				continue
 			}
 			if rc.NullOnError && ctx.Err() == nil && llm.ClassOf(rerr) != llm.ClassCanceled {
-				rc.record(c.b, &reqs[i], rerr)
+				rc.recordRow(c.b, &reqs[i], rerr, &rows[i])
 				continue
 			}
 			if err == nil {

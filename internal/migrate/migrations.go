@@ -76,7 +76,7 @@ var migrations = []Migration{
 	},
 	{
 		Version: 4,
-		Name:    "AI result cache and budgets: an internal id per model version, the cache's entries and its hit and miss counts, per-user daily AI limits and usage",
+		Name:    "AI result cache and budgets: an internal id per model version, the cache's entries and its hit and miss counts, per-user daily AI limits and usage, per-statement AI usage, tokens and latency of failed rows",
 		Statements: []string{
 			// A version's id tells a re-created version from the dropped one
 			// of the same name (the cache keys on it).
@@ -92,6 +92,17 @@ var migrations = []Migration{
 			`CREATE TABLE ` + sys + `ai_cache_stats (
 				model VARCHAR NOT NULL, version VARCHAR NOT NULL,
 				hits BIGINT NOT NULL, misses BIGINT NOT NULL, PRIMARY KEY (model, version))`,
+			// What each statement's AI calls did (package aiusage), and the
+			// cost of each failed row.
+			`CREATE TABLE ` + sys + `ai_usage (
+				query_id VARCHAR NOT NULL, time TIMESTAMP NOT NULL, user_name VARCHAR NOT NULL,
+				model VARCHAR NOT NULL, version VARCHAR NOT NULL, function VARCHAR NOT NULL,
+				rows BIGINT NOT NULL, requests BIGINT NOT NULL, cache_hits BIGINT NOT NULL,
+				input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
+				retries BIGINT NOT NULL, errors BIGINT NOT NULL, elapsed_ms BIGINT NOT NULL)`,
+			`ALTER TABLE ` + sys + `ai_errors ADD COLUMN input_tokens INTEGER DEFAULT 0`,
+			`ALTER TABLE ` + sys + `ai_errors ADD COLUMN output_tokens INTEGER DEFAULT 0`,
+			`ALTER TABLE ` + sys + `ai_errors ADD COLUMN latency_ms BIGINT DEFAULT 0`,
 			// Per-user daily AI limits (set by administrators; 0: none) and
 			// what each user sent per UTC day (package aibudget).
 			`CREATE TABLE ` + sys + `ai_user_limits (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/functions"
@@ -15,6 +16,7 @@ import (
 // statement uses one version even if the default moves while it runs. The
 // returned cleanup releases the bindings when the statement ends.
 func (s *Session) bindInference(ctx context.Context, text string) (string, func(), error) {
+	started := time.Now()
 	var handles []string
 	var bindings []*functions.Binding
 	cleanup := func() {
@@ -25,6 +27,9 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		// Failures are recorded even when the statement was cancelled.
 		if err := s.recordFailures(context.WithoutCancel(ctx), bindings); err != nil {
 			s.warn("could not record failed AI rows: %v", err)
+		}
+		if err := s.recordUsage(context.WithoutCancel(ctx), bindings, started); err != nil {
+			s.warn("could not record the AI usage: %v", err)
 		}
 		if b := s.budget; b != nil && b.Skipped() > 0 {
 			s.warn("%s", b.Warning())

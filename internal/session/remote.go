@@ -6,9 +6,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
+	"github.com/modelsql/modelsql/internal/aiusage"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/functions"
@@ -103,8 +105,9 @@ func (s *Session) recordFailures(ctx context.Context, bindings []*functions.Bind
 		return err
 	}
 	for _, f := range all {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+engine.SystemCatalog+`.main.ai_errors VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.QueryID, f.Model, f.Version, f.Func, f.InputHash, f.Class, f.Status, f.Attempts, f.Message); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+engine.SystemCatalog+`.main.ai_errors VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.QueryID, f.Model, f.Version, f.Func, f.InputHash, f.Class, f.Status, f.Attempts, f.Message,
+			f.InputTokens, f.OutputTokens, f.Latency.Milliseconds()); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -148,4 +151,24 @@ func (s *Session) newBudget() *aibudget.Budget {
 	r, _ := aibudget.ParseLimit("", s.Setting("modelsql.ai.max_requests"))
 	t, _ := aibudget.ParseLimit("", s.Setting("modelsql.ai.max_tokens"))
 	return aibudget.New(r, t)
+}
+
+// recordUsage stores what the statement's AI calls did (__modelsql.ai_usage).
+func (s *Session) recordUsage(ctx context.Context, bindings []*functions.Binding, started time.Time) error {
+	var recs []aiusage.Record
+	for _, b := range bindings {
+		rc := b.Remote
+		if rc == nil {
+			continue
+		}
+		errs := int64(len(rc.Failures()))
+		if b.Failure() != nil {
+			errs++
+		}
+		recs = append(recs, aiusage.Record{QueryID: s.queryID, User: s.User, Model: b.Model.Ref().String(),
+			Version: b.Version.Name, Function: b.Func, Rows: b.Rows.Load(), Requests: rc.Requests.Load(),
+			CacheHits: rc.CacheHits.Load(), InputTokens: rc.PromptTokens.Load(), OutputTokens: rc.CompletionTokens.Load(),
+			Retries: rc.Retries.Load(), Errors: errs, Elapsed: time.Since(started)})
+	}
+	return aiusage.Write(ctx, s.w.Engine.DB, recs)
 }

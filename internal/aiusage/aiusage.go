@@ -1,0 +1,46 @@
+// Package aiusage records what each statement's AI calls did, in the
+// system catalog's ai_usage table (created by package migrate): one row per
+// AI call of a statement, written when the statement ends, whether it
+// succeeded, failed or was cancelled.
+package aiusage
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Table is where the records go.
+const Table = "__modelsql.main.ai_usage"
+
+// Record is the work of one AI call of one statement.
+type Record struct {
+	QueryID, User             string
+	Model, Version, Function  string
+	Rows, Requests, CacheHits int64
+	InputTokens, OutputTokens int64 // as the server's usage reported them
+	Retries, Errors           int64
+	Elapsed                   time.Duration // of the statement, planning included
+}
+
+// Write stores records in one transaction of the system catalog (never the
+// user's transaction: DuckDB lets one transaction write one database).
+func Write(ctx context.Context, db *sql.DB, recs []Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().UTC()
+	for _, r := range recs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+Table+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.QueryID, now, r.User, r.Model, r.Version, r.Function, r.Rows, r.Requests, r.CacheHits,
+			r.InputTokens, r.OutputTokens, r.Retries, r.Errors, r.Elapsed.Milliseconds()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
