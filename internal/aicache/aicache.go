@@ -209,6 +209,15 @@ func (s *Store) MaxBytes() int64 { return s.maxBytes }
 // Get returns the stored answers of keys (missing keys are absent). Found
 // entries count as used now, for the least-recently-used order.
 func (s *Store) Get(ctx context.Context, keys []Key) (map[Key]any, error) {
+	return s.get(ctx, keys, true)
+}
+
+// Peek is Get without marking the entries used (EXPLAIN COST).
+func (s *Store) Peek(ctx context.Context, keys []Key) (map[Key]any, error) {
+	return s.get(ctx, keys, false)
+}
+
+func (s *Store) get(ctx context.Context, keys []Key, touch bool) (map[Key]any, error) {
 	out := map[Key]any{}
 	var ask []any
 	s.mu.Lock()
@@ -246,7 +255,7 @@ func (s *Store) Get(ctx context.Context, keys []Key) (map[Key]any, error) {
 			return out, err
 		}
 	}
-	if len(out) > 0 {
+	if len(out) > 0 && touch {
 		s.mu.Lock()
 		for k := range out {
 			s.touched[k] = true

@@ -21,6 +21,7 @@ type Record struct {
 	InputTokens, OutputTokens int64 // as the server's usage reported them
 	Retries, Errors           int64
 	Elapsed                   time.Duration // of the statement, planning included
+	AvgLatency                time.Duration // mean time of the requests sent (0: none)
 }
 
 // Write stores records in one transaction of the system catalog (never the
@@ -36,11 +37,30 @@ func Write(ctx context.Context, db *sql.DB, recs []Record) error {
 	defer tx.Rollback()
 	now := time.Now().UTC()
 	for _, r := range recs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+Table+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+Table+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.QueryID, now, r.User, r.Model, r.Version, r.Function, r.Rows, r.Requests, r.CacheHits,
-			r.InputTokens, r.OutputTokens, r.Retries, r.Errors, r.Elapsed.Milliseconds()); err != nil {
+			r.InputTokens, r.OutputTokens, r.Retries, r.Errors, r.Elapsed.Milliseconds(), avgMs(r.AvgLatency)); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+func avgMs(d time.Duration) any {
+	if d <= 0 {
+		return nil
+	}
+	return float64(d) / float64(time.Millisecond)
+}
+
+// RecentLatency is the mean request latency of the latest statement that
+// sent requests to a model version, or 0 when none did.
+func RecentLatency(ctx context.Context, db *sql.DB, model, version string) (time.Duration, error) {
+	var ms sql.NullFloat64
+	err := db.QueryRowContext(ctx, `SELECT avg_latency_ms FROM `+Table+` WHERE model = ? AND version = ? AND avg_latency_ms IS NOT NULL ORDER BY time DESC LIMIT 1`,
+		model, version).Scan(&ms)
+	if err == sql.ErrNoRows || !ms.Valid {
+		return 0, nil
+	}
+	return time.Duration(ms.Float64 * float64(time.Millisecond)), err
 }

@@ -52,6 +52,16 @@ func (rc *RemoteCall) cacheUse(temperature []byte) bool {
 // from the cache where it can. A cache that cannot be read answers nothing:
 // the rows are sent.
 func (c *boundCall) lookup(ctx context.Context, reqs []request) []rowState {
+	return c.lookupWith(ctx, reqs, false)
+}
+
+// lookupOnly is lookup for EXPLAIN COST: the cache is read, not marked
+// used, and no hit is counted.
+func (c *boundCall) lookupOnly(ctx context.Context, reqs []request) []rowState {
+	return c.lookupWith(ctx, reqs, true)
+}
+
+func (c *boundCall) lookupWith(ctx context.Context, reqs []request, dry bool) []rowState {
 	rc := c.b.Remote
 	fl := rc.flights()
 	rows := make([]rowState, len(reqs))
@@ -74,7 +84,11 @@ func (c *boundCall) lookup(ctx context.Context, reqs []request) []rowState {
 	if len(ask) == 0 {
 		return rows
 	}
-	found, _ := rc.Cache.Get(ctx, ask)
+	get := rc.Cache.Get
+	if dry {
+		get = rc.Cache.Peek
+	}
+	found, _ := get(ctx, ask)
 	hits := 0
 	for _, i := range askRows {
 		if v, ok := found[rows[i].key]; ok {
@@ -82,7 +96,9 @@ func (c *boundCall) lookup(ctx context.Context, reqs []request) []rowState {
 			hits++
 		}
 	}
-	rc.countHits(c.b, hits)
+	if !dry {
+		rc.countHits(c.b, hits)
+	}
 	return rows
 }
 

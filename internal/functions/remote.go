@@ -44,11 +44,16 @@ type RemoteCall struct {
 	// CacheHits and CacheMisses count this call's rows answered by the
 	// cache and its requests the cache could not answer.
 	CacheHits, CacheMisses atomic.Int64
+	// Cost, when set, makes the call count what it would send (EXPLAIN
+	// COST) instead of sending.
+	Cost *Cost
 	// Budget bounds the statement's requests and tokens (nil: none).
 	Budget *aibudget.Budget
 	// Requests, PromptTokens and CompletionTokens count what this call
 	// sent and what the server reported.
 	Requests, PromptTokens, CompletionTokens, Retries atomic.Int64
+	// Latency adds up the time of the requests sent (nanoseconds).
+	Latency atomic.Int64
 
 	mu       sync.Mutex
 	failures []Failure

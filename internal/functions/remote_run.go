@@ -24,6 +24,10 @@ func (rc *RemoteCall) sched() *aisched.Scheduler {
 // only when no identical request of the statement was sent and the cache
 // has no answer (see cached.go).
 func (c *boundCall) run(ctx context.Context, reqs []request, results []any) error {
+	if c.b.Remote.Cost != nil {
+		c.estimate(ctx, reqs)
+		return nil
+	}
 	if c.batchesEmbeddings() {
 		return c.runEmbeddings(ctx, reqs, results)
 	}
@@ -54,6 +58,7 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 				start := time.Now()
 				v, err := c.call(callCtx, &reqs[i])
 				r.took = time.Since(start)
+				rc.Latency.Add(int64(r.took))
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
 				rc.used(info)
 				r.info = info
@@ -262,7 +267,8 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 				return nil, rc.budgetError(c.b)
 			}
 			callCtx, info := llm.WithCallInfo(ctx)
-			defer rc.used(info)
+			start := time.Now()
+			defer func() { rc.Latency.Add(int64(time.Since(start))); rc.used(info) }()
 			return cl.EmbedTexts(callCtx, texts, batch[0].params)
 		},
 	})

@@ -3,12 +3,14 @@ package llm
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/modelsql/modelsql/internal/outputschema"
 )
@@ -49,6 +51,12 @@ const (
 	// AI_SIMILARITY on an embedding model) send per request, as the
 	// "input" list.
 	OptEmbeddingBatchSize = "EMBEDDING_BATCH_SIZE"
+	// OptPriceInput and OptPriceOutput are the version's prices per
+	// million input and output tokens, in OptPriceCurrency (default USD),
+	// for EXPLAIN COST.
+	OptPriceInput    = "PRICE_PER_1M_INPUT_TOKENS"
+	OptPriceOutput   = "PRICE_PER_1M_OUTPUT_TOKENS"
+	OptPriceCurrency = "PRICE_CURRENCY"
 )
 
 // Defaults and bounds of the options.
@@ -71,7 +79,8 @@ const (
 // upper-case, so the catalog can accept them next to the MaxCompute ones.
 func ExtensionOptionKeys() []string {
 	return append([]string{OptAPIFlavor, OptAuthScheme, OptMaxAttempts, OptMaxConcurrency,
-		OptRetryBaseDelay, OptRetryMaxDelay, OptAudioURLPart, OptEmbeddingBatchSize}, frozenOptionKeys...)
+		OptRetryBaseDelay, OptRetryMaxDelay, OptAudioURLPart, OptEmbeddingBatchSize,
+		OptPriceInput, OptPriceOutput, OptPriceCurrency}, frozenOptionKeys...)
 }
 
 // OptionKeys returns every option key EndpointFromOptions reads (MaxCompute
@@ -103,6 +112,8 @@ const (
 // it with EndpointFromOptions and set Model/Version to the SQL identity.
 // Its String, GoString and LogValue methods mask the API key.
 type Endpoint struct {
+	// Price is what the version declares it costs (nil: no price).
+	Price *Price
 	// Model and Version identify the model version in errors and key the
 	// shared concurrency limiter, e.g. "proj.default.qwen" and "v1".
 	Model   string
@@ -270,6 +281,9 @@ func EndpointFromOptions(opts map[string]string) (Endpoint, error) {
 		}
 	}
 
+	if err := parsePrice(get, &e); err != nil {
+		return Endpoint{}, err
+	}
 	if err := parseFrozen(o, &e); err != nil {
 		return Endpoint{}, err
 	}
@@ -381,4 +395,42 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// Price is a version's price per million tokens.
+type Price struct {
+	Input, Output float64 // per 1M tokens
+	Currency      string
+}
+
+func parsePrice(get func(string) string, e *Endpoint) error {
+	in, out, cur := get(OptPriceInput), get(OptPriceOutput), get(OptPriceCurrency)
+	if in == "" && out == "" {
+		if cur != "" {
+			return fmt.Errorf("%s needs %s or %s", OptPriceCurrency, OptPriceInput, OptPriceOutput)
+		}
+		return nil
+	}
+	p := &Price{Currency: "USD"}
+	for _, f := range []struct {
+		key, v string
+		dst    *float64
+	}{{OptPriceInput, in, &p.Input}, {OptPriceOutput, out, &p.Output}} {
+		if f.v == "" {
+			continue
+		}
+		x, err := strconv.ParseFloat(strings.TrimSpace(f.v), 64)
+		if err != nil || x < 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+			return fmt.Errorf("%s must be a non-negative number, got %q", f.key, f.v)
+		}
+		*f.dst = x
+	}
+	if cur != "" {
+		if len(cur) > 8 || strings.ContainsFunc(cur, func(r rune) bool { return !unicode.IsLetter(r) }) {
+			return fmt.Errorf("%s must be a currency code such as USD or CNY, got %q", OptPriceCurrency, cur)
+		}
+		p.Currency = strings.ToUpper(cur)
+	}
+	e.Price = p
+	return nil
 }

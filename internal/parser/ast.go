@@ -187,7 +187,14 @@ type ClearAICache struct {
 	Version string
 }
 
+// ExplainCost is EXPLAIN COST statement: what the statement's AI calls
+// would send, computed without sending anything.
+type ExplainCost struct {
+	SQL string // the statement, as written
+}
+
 func (*ClearAICache) stmt()      {}
+func (*ExplainCost) stmt()       {}
 func (*CreateModel) stmt()       {}
 func (*AddVersion) stmt()        {}
 func (*DropVersion) stmt()       {}

@@ -240,6 +240,13 @@ func (p *parser) statement() Statement {
 		return s
 	case "SHOW":
 		return p.show()
+	case "EXPLAIN":
+		c := p.next() // COST
+		rest := strings.TrimSpace(p.src[c.End:])
+		if strings.Trim(rest, "; \t\r\n") == "" {
+			p.fail(p.peek(), "a statement")
+		}
+		return &ExplainCost{SQL: rest}
 	case "CLEAR":
 		p.next() // AI
 		p.expectKw("CACHE", "")

@@ -202,6 +202,9 @@ func TestParseStatements(t *testing.T) {
 		{"SHOW MODELS IN p.`default` LIKE 'test%'", &ShowModels{In: &Name{Parts: []string{"p", "default"}}, Like: strp("test%")}},
 		{"SHOW MODELS LIKE \"a_b\"", &ShowModels{Like: strp("a_b")}},
 		{"SHOW VERSIONS FOR MODEL m", &ShowVersions{Model: nm("m")}},
+		// EXPLAIN COST
+		{"EXPLAIN COST SELECT 1;", &ExplainCost{SQL: "SELECT 1;"}},
+		{"explain cost\n  CREATE TABLE t AS SELECT 'a''b'", &ExplainCost{SQL: "CREATE TABLE t AS SELECT 'a''b'"}},
 		// CLEAR AI CACHE
 		{"CLEAR AI CACHE", &ClearAICache{}},
 		{"clear ai cache for model p.s.m;", &ClearAICache{Model: nm("p", "s", "m")}},
@@ -341,6 +344,7 @@ func TestParseErrors(t *testing.T) {
 			`syntax error at line 1, column 37: found "OPTIONZ", expected OPTIONS`},
 		{"CLEAR AI CACHE m", 1, 16, `syntax error at line 1, column 16: found "m", expected FOR MODEL`},
 		{"CLEAR AI CACHE FOR MODEL m v1", 1, 28, `syntax error at line 1, column 28: found "v1", expected VERSION`},
+		{"EXPLAIN COST ;", 1, 14, `syntax error at line 1, column 14: found ";", expected a statement`},
 		{"CLEAR AI", 1, 9, `syntax error at line 1, column 9: found end of statement, expected CACHE`},
 		{"CREATE MODEL m VERSION v1", 1, 16, `syntax error at line 1, column 16: found "VERSION", expected WITH VERSION`},
 		{"CREATE MODEL WITH VERSION v1 OPTIONS()", 1, 19, `syntax error at line 1, column 19: found "VERSION", expected WITH VERSION`},

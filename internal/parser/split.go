@@ -57,6 +57,11 @@ func modelStatement(w1, w2 string) (yes, final bool) {
 		case "MODELS", "VERSIONS", "GRANTS":
 			return true, true
 		}
+	case "EXPLAIN":
+		if w2 == "" {
+			return false, false
+		}
+		return strings.EqualFold(w2, "COST"), true
 	case "CLEAR":
 		if w2 == "" {
 			return false, false

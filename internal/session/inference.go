@@ -24,6 +24,9 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		for _, h := range handles {
 			s.w.Functions.Release(h)
 		}
+		if s.costCalls != nil {
+			return // EXPLAIN COST sent nothing: nothing to record
+		}
 		// Failures are recorded even when the statement was cancelled.
 		if err := s.recordFailures(context.WithoutCancel(ctx), bindings); err != nil {
 			s.warn("could not record failed AI rows: %v", err)

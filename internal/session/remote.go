@@ -73,6 +73,10 @@ func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
 	if b.Func == "AI_SIMILARITY" && !hasTask(tasks, "sentence-embedding", "multi-modal-embedding") {
 		rc.SimilarityByChat = true
 	}
+	if s.costCalls != nil { // EXPLAIN COST: count, send nothing
+		rc.Cost = &functions.Cost{}
+		s.costCalls = append(s.costCalls, b)
+	}
 	b.Remote = rc
 	return nil
 }
@@ -169,6 +173,9 @@ func (s *Session) recordUsage(ctx context.Context, bindings []*functions.Binding
 			Version: b.Version.Name, Function: b.Func, Rows: b.Rows.Load(), Requests: rc.Requests.Load(),
 			CacheHits: rc.CacheHits.Load(), InputTokens: rc.PromptTokens.Load(), OutputTokens: rc.CompletionTokens.Load(),
 			Retries: rc.Retries.Load(), Errors: errs, Elapsed: time.Since(started)})
+		if n := rc.Requests.Load(); n > 0 && rc.Latency.Load() > 0 {
+			recs[len(recs)-1].AvgLatency = time.Duration(rc.Latency.Load() / n)
+		}
 	}
 	return aiusage.Write(ctx, s.w.Engine.DB, recs)
 }

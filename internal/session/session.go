@@ -154,10 +154,11 @@ type Session struct {
 	schema      string
 	guard       Guard
 	settings    map[string]string
-	queryID     string           // of the running statement
-	flights     *aicache.Flights // the running statement's AI requests
-	budget      *aibudget.Budget // the running statement's AI budget
-	budgetDaily bool             // the user's daily limits were applied to it
+	queryID     string               // of the running statement
+	flights     *aicache.Flights     // the running statement's AI requests
+	budget      *aibudget.Budget     // the running statement's AI budget
+	budgetDaily bool                 // the user's daily limits were applied to it
+	costCalls   []*functions.Binding // AI calls of the statement under EXPLAIN COST (nil: none runs)
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
 	sink        Sink                 // of the running ExecStream statement
@@ -371,6 +372,8 @@ func (s *Session) exec(ctx context.Context, st parser.Statement, text string) (*
 		return ok(), s.w.AICache.Prune(ctx)
 	case *parser.ClearAICache:
 		return s.clearAICache(ctx, st)
+	case *parser.ExplainCost:
+		return s.explainCost(ctx, st)
 	case *parser.ShowModels:
 		return s.showModels(ctx, st)
 	case *parser.ShowVersions:
