@@ -1,7 +1,10 @@
 // Package aisched sends the requests of AI calls. Every request of every
 // statement goes through one Scheduler, which bounds the requests in flight
-// per model (its MAX_CONCURRENCY, shared by all statements and sessions of
-// the process, across DuckDB's threads and vectors).
+// per model, shared by all statements and sessions of the process, across
+// DuckDB's threads and vectors: MAX_CONCURRENCY is the ceiling, and an
+// adaptive limiter (AIMD, see slots.done) finds the concurrency the server
+// sustains, lowering it when latency climbs or the server answers 429,
+// 503 or not in time, raising it again while the server keeps up.
 //
 // A request is a model version key, the identity of its body (a SHA-256:
 // per-statement de-duplication and a result cache will key on model and
@@ -16,6 +19,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // BodyID is the SHA-256 of parts, each length-prefixed so that different
@@ -67,9 +71,25 @@ func (s *Scheduler) Submit(ctx context.Context, r Request) (any, error) {
 	if err := m.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer m.release()
 	m.sent.Add(1)
-	return r.Send(ctx)
+	fb := &feedback{}
+	start := time.Now()
+	defer func() { m.done(time.Since(start), fb.overloaded.Load(), ctx.Err() != nil) }()
+	return r.Send(context.WithValue(ctx, feedbackKey{}, fb))
+}
+
+type feedbackKey struct{}
+
+// feedback carries what a request's sender saw back to the scheduler.
+type feedback struct{ overloaded atomic.Bool }
+
+// Overloaded tells the scheduler that the request running with ctx met a
+// sign of an overloaded server (a 429, a 503, a timeout): its model's
+// concurrency is lowered.
+func Overloaded(ctx context.Context) {
+	if fb, ok := ctx.Value(feedbackKey{}).(*feedback); ok {
+		fb.overloaded.Store(true)
+	}
 }
 
 // SubmitAll sends reqs, as many at a time as their models allow, and
@@ -125,8 +145,11 @@ func (s *Scheduler) SubmitAll(ctx context.Context, reqs []Request) ([]any, error
 
 // Stats are a model's counters.
 type Stats struct {
-	Limit, InFlight, Waiting, MaxInFlight int
-	Sent                                  int64 // requests handed to Send
+	// Limit is MAX_CONCURRENCY, the ceiling; Current is the concurrency
+	// the adaptive limiter allows now.
+	Limit, Current, InFlight, Waiting, MaxInFlight int
+	Sent                                           int64         // requests handed to Send
+	Latency                                        time.Duration // smoothed request latency
 }
 
 // Stats returns the counters of a model key.
@@ -139,14 +162,15 @@ func (s *Scheduler) Stats(model string) Stats {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return Stats{Limit: m.limit, InFlight: m.inUse, Waiting: len(m.waiters), MaxInFlight: m.maxInUse, Sent: m.sent.Load()}
+	return Stats{Limit: m.limit, Current: m.current(), InFlight: m.inUse, Waiting: len(m.waiters), MaxInFlight: m.maxInUse,
+		Sent: m.sent.Load(), Latency: time.Duration(m.ewma)}
 }
 
 func (s *Scheduler) model(key string, limit int) *slots {
 	s.mu.Lock()
 	m := s.models[key]
 	if m == nil {
-		m = &slots{limit: max(limit, 1)}
+		m = &slots{limit: max(limit, 1), cur: float64(max(limit, 1))}
 		s.models[key] = m
 		s.mu.Unlock()
 		return m
@@ -158,10 +182,15 @@ func (s *Scheduler) model(key string, limit int) *slots {
 	return m
 }
 
-// slots is a FIFO counting semaphore whose limit can change.
+// slots is a FIFO counting semaphore whose limit adapts (see done).
 type slots struct {
 	mu       sync.Mutex
-	limit    int
+	limit    int     // MAX_CONCURRENCY: the ceiling
+	cur      float64 // the adaptive limit, 1..limit
+	ewma     float64 // smoothed latency, ns
+	base     float64 // baseline latency (the lowest seen, drifting up slowly), ns
+	samples  int
+	lastCut  time.Time
 	inUse    int
 	maxInUse int
 	waiters  []chan struct{}
@@ -172,13 +201,63 @@ func (l *slots) setLimit(n int) {
 	l.mu.Lock()
 	if l.limit != n {
 		l.limit = n
+		l.cur = min(max(l.cur, 1), float64(n))
+		if l.samples == 0 {
+			l.cur = float64(n)
+		}
 		l.grantLocked()
 	}
 	l.mu.Unlock()
 }
 
+// current is the concurrency allowed now.
+func (l *slots) current() int { return max(1, min(l.limit, int(l.cur))) }
+
+// The adaptive limiter (AIMD on latency and overload signals): a request
+// that met a 429, a 503 or a timeout halves the limit; a smoothed latency
+// above latencyTolerance times the baseline multiplies it by 0.8; each
+// decrease at most once per smoothed latency, so that one queue's worth of
+// slow answers counts once. Otherwise each answer adds 1/limit (one per
+// round of answers), up to MAX_CONCURRENCY.
+const (
+	latencyTolerance = 2.0
+	ewmaWeight       = 0.2
+	baseDrift        = 1.02 // per 50 answers, so the baseline follows a server that got slower for good
+)
+
+// done feeds one request's latency and outcome back into the limit.
+func (l *slots) done(took time.Duration, overloaded, cancelled bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inUse--
+	if !cancelled {
+		x := float64(took)
+		l.samples++
+		if l.samples == 1 {
+			l.ewma, l.base = x, x
+		} else {
+			l.ewma += ewmaWeight * (x - l.ewma)
+			l.base = min(l.base, x)
+			if l.samples%50 == 0 {
+				l.base *= baseDrift
+			}
+		}
+		now := time.Now()
+		canCut := now.Sub(l.lastCut) > time.Duration(l.ewma)
+		switch {
+		case overloaded && canCut:
+			l.cur, l.lastCut = max(1, l.cur*0.5), now
+		case l.ewma > latencyTolerance*l.base && canCut:
+			l.cur, l.lastCut = max(1, l.cur*0.8), now
+		case !overloaded && l.ewma <= latencyTolerance*l.base:
+			l.cur = min(float64(l.limit), l.cur+1/l.cur)
+		}
+	}
+	l.grantLocked()
+}
+
 func (l *slots) grantLocked() {
-	for l.inUse < l.limit && len(l.waiters) > 0 {
+	for l.inUse < l.current() && len(l.waiters) > 0 {
 		w := l.waiters[0]
 		l.waiters = l.waiters[1:]
 		l.take()
@@ -196,7 +275,7 @@ func (l *slots) acquire(ctx context.Context) error {
 		return err
 	}
 	l.mu.Lock()
-	if l.inUse < l.limit && len(l.waiters) == 0 {
+	if l.inUse < l.current() && len(l.waiters) == 0 {
 		l.take()
 		l.mu.Unlock()
 		return nil
@@ -224,11 +303,4 @@ func (l *slots) acquire(ctx context.Context) error {
 		l.mu.Unlock()
 		return ctx.Err()
 	}
-}
-
-func (l *slots) release() {
-	l.mu.Lock()
-	l.inUse--
-	l.grantLocked()
-	l.mu.Unlock()
 }

@@ -168,3 +168,47 @@ func TestBodyID(t *testing.T) {
 		}
 	}
 }
+
+// The adaptive limit: overload halves it, a latency above twice the
+// baseline cuts it by a fifth (once per latency), answers at the baseline
+// raise it back up to MAX_CONCURRENCY, never below 1.
+func TestAdaptiveLimit(t *testing.T) {
+	l := &slots{limit: 16, cur: 16}
+	ms := time.Millisecond
+	l.inUse = 1
+	l.done(10*ms, false, false) // baseline 10 ms
+	if l.current() != 16 {
+		t.Fatalf("at the baseline: %d", l.current())
+	}
+	l.inUse = 1
+	l.done(10*ms, true, false)
+	if l.current() != 8 {
+		t.Fatalf("after an overload: %d, want 8", l.current())
+	}
+	l.inUse = 1
+	l.done(10*ms, true, false) // within one latency of the last cut: counted once
+	if l.current() != 8 {
+		t.Fatalf("a second overload at once: %d, want 8", l.current())
+	}
+	l.lastCut = time.Time{}
+	for range 10 { // the latency climbs to 10×: cut, once per latency
+		l.inUse = 1
+		l.done(100*ms, false, false)
+	}
+	if c := l.current(); c >= 8 || c < 1 {
+		t.Fatalf("after slow answers: %d", c)
+	}
+	for range 2000 {
+		l.inUse = 1
+		l.done(10*ms, false, false)
+	}
+	if l.current() != 16 {
+		t.Fatalf("recovered to %d, want 16", l.current())
+	}
+	// Cancelled requests say nothing about the server.
+	l.inUse = 1
+	l.done(time.Hour, true, true)
+	if l.current() != 16 || l.inUse != 0 {
+		t.Fatalf("a cancelled request changed the limit: %d", l.current())
+	}
+}

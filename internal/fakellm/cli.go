@@ -62,6 +62,7 @@ func ParseFlags(args []string, errOut io.Writer) (Config, error) {
 	fs.StringVar(&c.Options.APIKey, "api-key", "", "expected token (raw on /api/predict paths, Bearer on /v1); default $"+APIKeyEnv+", empty accepts any")
 	fs.BoolVar(&c.Options.LenientAuth, "lenient-auth", false, "accept raw and Bearer tokens on every path")
 	fs.DurationVar(&c.Options.Latency, "latency", 0, "latency added to every request, e.g. 50ms")
+	fs.IntVar(&c.Options.Workers, "workers", 0, "answer this many requests at a time, queueing the others (0 = no limit)")
 	fs.Float64Var(&c.Options.FailRate, "fail-rate", 0, "fraction of requests (0..1) answered with a --fail-status")
 	fs.StringVar(&statuses, "fail-status", "429,503", "comma-separated statuses for --fail-rate")
 	fs.StringVar(&c.Options.RetryAfter, "retry-after", "", "Retry-After sent with --fail-rate faults (seconds or HTTP-date)")

@@ -81,6 +81,11 @@ type Options struct {
 	// MaxInputChars, when positive, answers a request with an input
 	// longer than this 400 "maximum context length exceeded", as vLLM does.
 	MaxInputChars int
+	// Workers, when positive, is how many requests are answered at a time;
+	// the others queue (in arrival order) and their waiting counts toward
+	// the client's timeout, as with a one-replica EAS service or Ollama. A
+	// request whose client gives up leaves the queue.
+	Workers int
 	// HangMax bounds a "hang" fault (default 10 minutes); the handler also
 	// returns when the client goes away or Close is called.
 	HangMax time.Duration
@@ -114,6 +119,8 @@ type Server struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+
+	workers chan struct{} // Options.Workers slots (nil: no limit)
 }
 
 // NewServer returns a Server with options o.
@@ -121,6 +128,19 @@ func NewServer(o Options) *Server {
 	s := &Server{closed: make(chan struct{}), seen: map[[32]byte]int{}}
 	s.SetOptions(o)
 	return s
+}
+
+// workerSlots is the queue of Options.Workers (nil when unlimited).
+func (s *Server) workerSlots(n int) chan struct{} {
+	if n <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cap(s.workers) != n {
+		s.workers = make(chan struct{}, n)
+	}
+	return s.workers
 }
 
 // SetOptions replaces the options (for requests that arrive afterwards).
@@ -388,6 +408,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if wk := s.workerSlots(o.Workers); wk != nil {
+		select {
+		case wk <- struct{}{}:
+			defer func() { <-wk }()
+		case <-r.Context().Done():
+			return
+		case <-s.closed:
+			return
+		}
+	}
 	if latency > 0 && !s.sleep(r.Context(), latency) {
 		return
 	}

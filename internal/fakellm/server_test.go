@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -458,5 +460,27 @@ func TestEmbeddingSizeLimits(t *testing.T) {
 		if st != c.status || !strings.Contains(body, c.msg) {
 			t.Errorf("%s: %d %s", c.body, st, body)
 		}
+	}
+}
+
+// Workers: 1 answers one request at a time; the others queue.
+func TestWorkersQueue(t *testing.T) {
+	s, url := newTest(t, Options{Latency: 50 * time.Millisecond, Workers: 1})
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			code, _, _ := post(t, url+"/v1/chat/completions", "", fmt.Sprintf(`{"model":"m","messages":[{"role":"user","content":"q%d"}]}`, i))
+			if code != 200 {
+				t.Errorf("status %d", code)
+			}
+		})
+	}
+	wg.Wait()
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Fatalf("4 requests through one worker of 50 ms took %s", d)
+	}
+	if s.Stats().Requests != 4 {
+		t.Fatalf("requests: %d", s.Stats().Requests)
 	}
 }

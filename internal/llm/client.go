@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/modelsql/modelsql/internal/aisched"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -446,6 +447,9 @@ func (c *Client) post(ctx context.Context, op, url string, body []byte, parse pa
 		e, retryAfter, hasRA, retry := c.attempt(ctx, op, url, body, parse, attempt)
 		if e == nil {
 			return attempt, nil
+		}
+		if e.Class == ClassRateLimited || e.Class == ClassTimeout || e.Status == 503 {
+			aisched.Overloaded(ctx) // the server is queueing: the scheduler backs off
 		}
 		if hasRA {
 			c.lim.retryAfterHit.Add(1)
