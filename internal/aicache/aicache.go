@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // Table is the cache's table in the system catalog; StatsTable holds the
@@ -35,6 +38,10 @@ const (
 	StatsTable = "__modelsql.main.ai_cache_stats"
 	versions   = "__modelsql.main.versions"
 )
+
+// groupCommitDelay is how long the writer waits after the first new entry
+// for others to write with it; answers are on disk at most this much later.
+const groupCommitDelay = 250 * time.Millisecond
 
 // DefaultMaxBytes bounds the cache when no bound is configured.
 const DefaultMaxBytes = 1 << 30
@@ -184,6 +191,7 @@ type Store struct {
 	lastErr error
 
 	writeMu sync.Mutex // one writer of the table at a time (writer, Clear, Prune)
+	conn    *sql.Conn  // the writer's connection, holding its staging table
 }
 
 // Open starts the cache on a database holding the system catalog, bounded
@@ -195,6 +203,18 @@ func Open(ctx context.Context, db *sql.DB, maxBytes int64) (*Store, error) {
 	}
 	s := &Store{db: db, maxBytes: maxBytes, pending: map[Key]*Entry{}, touched: map[Key]bool{},
 		counts: map[[2]string]*[2]int64{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// New entries are appended (DuckDB's appender: far less CPU than
+	// INSERT statements) to a temporary table of the writer's connection,
+	// then moved into the cache by one INSERT OR IGNORE.
+	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE ai_cache_staging AS SELECT * FROM `+Table+` LIMIT 0`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("prepare the AI result cache: %w", err)
+	}
+	s.conn = conn
 	go s.writer()
 	if err := s.Prune(ctx); err != nil { // also reads the stored size
 		s.Close()
@@ -334,6 +354,7 @@ func (s *Store) Close() error {
 		close(s.stop)
 	}
 	<-s.stopped
+	s.conn.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastErr
@@ -347,6 +368,13 @@ func (s *Store) writer() {
 		stopping := false
 		select {
 		case <-s.wake:
+			// Gather what arrives meanwhile into one transaction: a commit
+			// per answer would cost more CPU than the requests themselves.
+			select {
+			case <-time.After(groupCommitDelay):
+			case <-s.stop:
+				stopping = true
+			}
 		case <-s.stop:
 			stopping = true
 		}
@@ -381,28 +409,20 @@ func (s *Store) write(queue []*Entry, touched map[Key]bool, counts map[[2]string
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	ctx := context.Background()
+	now := time.Now().UTC()
+	added, err := s.insert(ctx, queue, now)
+	if err != nil {
+		return err
+	}
+	if len(touched) == 0 && len(counts) == 0 && s.total+added <= s.maxBytes {
+		s.total += added
+		return nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	now := time.Now().UTC()
-	var added int64
-	const chunk = 100
-	for lo := 0; lo < len(queue); lo += chunk {
-		part := queue[lo:min(lo+chunk, len(queue))]
-		args := make([]any, 0, 10*len(part))
-		for _, e := range part {
-			n := int64(len(e.data) + len(e.Model) + len(e.Version) + len(e.Function) + len(e.VersionID) + 64)
-			added += n
-			args = append(args, bytesOf(e.Key), e.VersionID, e.Model, e.Version, e.Function, e.kind, e.data, n, now, now)
-		}
-		row := "(?,?,?,?,?,?,?,?,?,?)"
-		q := `INSERT OR IGNORE INTO ` + Table + ` VALUES ` + row + strings.Repeat(","+row, len(part)-1)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("write the AI result cache: %w", err)
-		}
-	}
 	var keys []any
 	for k := range touched {
 		keys = append(keys, bytesOf(k))
@@ -495,3 +515,41 @@ func (s *Store) deleteAndRecount(ctx context.Context, q string, args ...any) (in
 // bytesOf copies a key into its own slice: cgo refuses a slice into memory
 // that holds Go pointers (an Entry).
 func bytesOf(k Key) []byte { return append([]byte(nil), k[:]...) }
+
+// insert moves queue into the cache through the staging table and returns
+// the bytes added.
+func (s *Store) insert(ctx context.Context, queue []*Entry, now time.Time) (int64, error) {
+	if len(queue) == 0 {
+		return 0, nil
+	}
+	var added int64
+	err := s.conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("aicache: unexpected driver connection %T", dc)
+		}
+		a, err := duckdb.NewAppender(c, "temp", "main", "ai_cache_staging")
+		if err != nil {
+			return err
+		}
+		for _, e := range queue {
+			n := int64(len(e.data) + len(e.Model) + len(e.Version) + len(e.Function) + len(e.VersionID) + 64)
+			added += n
+			if err := a.AppendRow(bytesOf(e.Key), e.VersionID, e.Model, e.Version, e.Function, e.kind, e.data, n, now, now); err != nil {
+				a.Close()
+				return err
+			}
+		}
+		return a.Close()
+	})
+	if err == nil {
+		_, err = s.conn.ExecContext(ctx, `INSERT OR IGNORE INTO `+Table+` SELECT * FROM ai_cache_staging`)
+	}
+	if _, derr := s.conn.ExecContext(ctx, `DELETE FROM ai_cache_staging`); err == nil {
+		err = derr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("write the AI result cache: %w", err)
+	}
+	return added, nil
+}

@@ -188,6 +188,7 @@ type slots struct {
 	limit    int     // MAX_CONCURRENCY: the ceiling
 	cur      float64 // the adaptive limit, 1..limit
 	ewma     float64 // smoothed latency, ns
+	overload float64 // smoothed share of requests that met an overload sign
 	base     float64 // baseline latency (the lowest seen, drifting up slowly), ns
 	samples  int
 	lastCut  time.Time
@@ -213,14 +214,18 @@ func (l *slots) setLimit(n int) {
 // current is the concurrency allowed now.
 func (l *slots) current() int { return max(1, min(l.limit, int(l.cur))) }
 
-// The adaptive limiter (AIMD on latency and overload signals): a request
-// that met a 429, a 503 or a timeout halves the limit; a smoothed latency
+// The adaptive limiter (AIMD on latency and overload signals): when more
+// than overloadShare of the recent requests (exponential average, weight
+// overloadWeight) met a 429, a 503 or a timeout, such a request halves the
+// limit (a few scattered faults of a server that keeps up do not); a smoothed latency
 // above latencyTolerance times the baseline multiplies it by 0.8; each
 // decrease at most once per smoothed latency, so that one queue's worth of
 // slow answers counts once. Otherwise each answer adds 1/limit (one per
 // round of answers), up to MAX_CONCURRENCY.
 const (
-	latencyTolerance = 2.0
+	latencyTolerance = 2.5
+	overloadShare    = 0.5
+	overloadWeight   = 0.1
 	ewmaWeight       = 0.2
 	baseDrift        = 1.02 // per 50 answers, so the baseline follows a server that got slower for good
 )
@@ -242,10 +247,15 @@ func (l *slots) done(took time.Duration, overloaded, cancelled bool) {
 				l.base *= baseDrift
 			}
 		}
+		o := 0.0
+		if overloaded {
+			o = 1
+		}
+		l.overload += overloadWeight * (o - l.overload)
 		now := time.Now()
 		canCut := now.Sub(l.lastCut) > time.Duration(l.ewma)
 		switch {
-		case overloaded && canCut:
+		case overloaded && l.overload > overloadShare && canCut:
 			l.cur, l.lastCut = max(1, l.cur*0.5), now
 		case l.ewma > latencyTolerance*l.base && canCut:
 			l.cur, l.lastCut = max(1, l.cur*0.8), now
