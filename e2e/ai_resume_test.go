@@ -30,7 +30,7 @@ func TestAIResumeAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for f.srv.Stats().Requests-before < rows/4 {
+	for f.srv.Stats().Requests-before < rows/2 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			t.Fatal("the statement sent too few requests")
