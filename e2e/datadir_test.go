@@ -170,6 +170,19 @@ func TestDataDirFormatV1(t *testing.T) {
 	if len(llm.Requests()) == 0 {
 		t.Error("the remote model's endpoint was not called")
 	}
+	// Format version 4 (AI result cache): the fixture's versions got
+	// distinct internal ids, and the answer is cached: asking again sends
+	// nothing.
+	r = runIn(t, "--data", data, "--format", "csv", "-c", "SELECT count(*), count(DISTINCT id) FROM __modelsql.main.versions")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 ||
+		strings.Split(lines[1], ",")[0] != strings.Split(lines[1], ",")[1] || lines[1] == "0,0" {
+		t.Errorf("version ids after migrating: %q %s", r.stdout, r.stderr)
+	}
+	sent := len(llm.Requests())
+	r = runIn(t, "--data", data, "--format", "csv", "-c", "SELECT AI_GENERATE(llm, DEFAULT_VERSION, 'Describe an iris flower in one line') AS answer")
+	if r.code != 0 || len(llm.Requests()) != sent {
+		t.Errorf("the cached answer was sent again (%d → %d): %s", sent, len(llm.Requests()), r.stderr)
+	}
 
 	// Users log in, and what was granted holds.
 	requirePsql(t)
