@@ -10,8 +10,8 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/modelsql/modelsql/internal/floatfmt"
 	"github.com/modelsql/modelsql/internal/evaluation"
+	"github.com/modelsql/modelsql/internal/floatfmt"
 )
 
 // DuckDB functions behind the table functions (the session rewrites each
