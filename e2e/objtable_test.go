@@ -274,8 +274,9 @@ func TestObjectTableTutorialAndReads(t *testing.T) {
 	// Read-only; DDL errors.
 	for stmt, want := range map[string]string{
 		"INSERT INTO image_demo VALUES ('x', 1, NULL, NULL, NULL, NULL, NULL)": "INSERT: object tables are read-only",
-		"DELETE FROM image_demo":                                                                                             "DELETE: object tables are read-only",
-		"UPDATE image_demo SET size = 0":                                                                                     "UPDATE: object tables are read-only",
+		"DELETE FROM image_demo":         "DELETE: object tables are read-only",
+		"UPDATE image_demo SET size = 0": "UPDATE: object tables are read-only",
+		"WITH k AS (SELECT 'x' AS key) INSERT INTO image_demo (key, size) SELECT key, 1 FROM k":                              "INSERT: object tables are read-only",
 		"CREATE OBJECT TABLE c (a INT) LOCATION 's3://mllm-demo/'":                                                           "an object table has no column list",
 		"CREATE OBJECT TABLE c PARTITIONED BY (d STRING) LOCATION 's3://xyz/'":                                               "object tables do not support partitions",
 		"CREATE OBJECT TABLE c LOCATION 'https://example.com/x/'":                                                            "not http(s)",

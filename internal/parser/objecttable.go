@@ -141,6 +141,23 @@ func ParseTableStatement(sql string) (ts TableStatement, ok bool) {
 	}
 	verb := strings.ToUpper(t1.Text)
 	p.next()
+	if verb == "WITH" {
+		// WITH ... INSERT/UPDATE/DELETE/MERGE writes the table after the
+		// common table expressions.
+		if !p.skipCTEs() {
+			return ts, false
+		}
+		t, err := p.tryPeek(0)
+		if err != nil || t.Kind != TokIdent {
+			return ts, false
+		}
+		switch verb = strings.ToUpper(t.Text); verb {
+		case "INSERT", "UPDATE", "DELETE", "MERGE":
+			p.next()
+		default:
+			return ts, false
+		}
+	}
 	switch verb {
 	case "DROP":
 		p.expectKw("TABLE", "")
@@ -220,4 +237,51 @@ func FunctionFirstStrings(sql string, names []string) (firsts []string, dynamic 
 		}
 	}
 	return firsts, dynamic
+}
+
+// skipCTEs consumes the common table expressions after WITH
+// ([RECURSIVE] name [(columns)] AS [NOT] [MATERIALIZED] (query), ...);
+// false if they are not well formed.
+func (p *parser) skipCTEs() bool {
+	p.acceptKw("RECURSIVE")
+	for {
+		if t := p.next(); t.Kind != TokIdent && t.Kind != TokQuotedIdent {
+			return false
+		}
+		if isOp(p.peek(), "(") && !p.skipParens() {
+			return false
+		}
+		if !p.acceptKw("AS") {
+			return false
+		}
+		p.acceptKw("NOT")
+		p.acceptKw("MATERIALIZED")
+		if !isOp(p.peek(), "(") || !p.skipParens() {
+			return false
+		}
+		if !isOp(p.peek(), ",") {
+			return true
+		}
+		p.next()
+	}
+}
+
+// skipParens consumes a parenthesised group, nested groups included;
+// false at the end of the input.
+func (p *parser) skipParens() bool {
+	depth := 0
+	for {
+		t := p.next()
+		switch {
+		case t.Kind == TokEOF:
+			return false
+		case isOp(t, "("):
+			depth++
+		case isOp(t, ")"):
+			depth--
+			if depth == 0 {
+				return true
+			}
+		}
+	}
 }

@@ -75,6 +75,12 @@ func TestParseTableStatement(t *testing.T) {
 		{"SELECT 1", "", "", false},
 		{"DROP VIEW v", "", "", false},
 		{"DESC SELECT 1 FROM t", "", "", false},
+		{"WITH x AS (SELECT 1 AS k) INSERT INTO p.t SELECT * FROM x", "INSERT", "p.t", true},
+		{"with recursive a(n) as (select (1)), b as materialized (select ((2))) delete from t using a", "DELETE", "t", true},
+		{"WITH x AS (SELECT 1) UPDATE s.t SET k = 2", "UPDATE", "s.t", true},
+		{"WITH x AS (SELECT 1) SELECT * FROM t", "", "", false},
+		{"WITH x AS (SELECT 1", "", "", false},
+		{"WITH AS (SELECT 1) INSERT INTO t VALUES (1)", "", "", false},
 	}
 	for _, c := range cases {
 		ts, ok := ParseTableStatement(c.sql)
