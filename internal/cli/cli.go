@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -102,7 +103,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer sess.Close()
 	sess.Warnings = stderr
 
-	r := &runner{sess: sess, out: stdout, errw: stderr, format: *format, goOn: *goOn, progress: isTerminal(stderr)}
+	// Only the interactive shell shows progress and summaries: -c, -f and
+	// piped scripts print their results and nothing extra.
+	showProgress := interactive
+	r := &runner{sess: sess, out: stdout, errw: stderr, format: *format, goOn: *goOn, progress: showProgress && isTerminal(stderr)}
+	if showProgress {
+		sess.Notices = &r.notices
+	}
 	switch {
 	case len(commands) > 0 || *file != "":
 		for _, c := range commands {
@@ -146,8 +153,11 @@ type runner struct {
 	goOn   bool
 	failed bool
 	// progress reports rows scored by long inference statements on stderr
-	// (only when stderr is a terminal).
+	// (only in the interactive shell, when stderr is a terminal).
 	progress bool
+	// notices holds the statement's summary until its progress bar is
+	// cleared (interactive shell only).
+	notices bytes.Buffer
 }
 
 // showProgress prints, after two seconds and then twice a second, how many
@@ -173,6 +183,13 @@ func (r *runner) showProgress() func() {
 				if done, total := r.sess.TrainingProgress(); total > 0 {
 					shown = true
 					fmt.Fprintf(r.errw, "\r\033[Ktraining: %d of %d rounds (%.0fs)", done, total, time.Since(start).Seconds())
+					continue
+				}
+				if p, ok := r.sess.AIProgress(); ok {
+					if p.Elapsed > time.Second {
+						shown = true
+						fmt.Fprintf(r.errw, "\r\033[K%s", p.Bar())
+					}
 					continue
 				}
 				rows, funcs := r.sess.Progress()
@@ -212,6 +229,10 @@ func (r *runner) runOne(ctx context.Context, p parser.Piece) bool {
 	}
 	res, err := r.sess.Exec(ctx, stmt)
 	stop()
+	if r.notices.Len() > 0 {
+		r.errw.Write(r.notices.Bytes())
+		r.notices.Reset()
+	}
 	if err != nil {
 		// Syntax errors name the line and column in the whole script.
 		var se *parser.SyntaxError

@@ -54,6 +54,8 @@ type RemoteCall struct {
 	Requests, PromptTokens, CompletionTokens, Retries atomic.Int64
 	// Latency adds up the time of the requests sent (nanoseconds).
 	Latency atomic.Int64
+	// InFlight counts the requests sent and not answered yet (progress).
+	InFlight atomic.Int64
 
 	mu       sync.Mutex
 	failures []Failure

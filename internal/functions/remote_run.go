@@ -56,7 +56,9 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 				}
 				callCtx, info := llm.WithCallInfo(ctx)
 				start := time.Now()
+				rc.InFlight.Add(1)
 				v, err := c.call(callCtx, &reqs[i])
+				rc.InFlight.Add(-1)
 				r.took = time.Since(start)
 				rc.Latency.Add(int64(r.took))
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
@@ -268,7 +270,8 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 			}
 			callCtx, info := llm.WithCallInfo(ctx)
 			start := time.Now()
-			defer func() { rc.Latency.Add(int64(time.Since(start))); rc.used(info) }()
+			rc.InFlight.Add(1)
+			defer func() { rc.InFlight.Add(-1); rc.Latency.Add(int64(time.Since(start))); rc.used(info) }()
 			return cl.EmbedTexts(callCtx, texts, batch[0].params)
 		},
 	})

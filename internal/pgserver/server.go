@@ -434,21 +434,27 @@ func (s *Server) newConn(nc net.Conn, be *pgproto3.Backend, sess *session.Sessio
 		stmts: map[string]*prepared{}, portals: map[string]*portal{}, tx: 'I', mem: sessionMem{limit: s.cfg.SessionMemory}}
 	c.params = s.defaultSettings(user, admin)
 	sess.Warnings = noticeWriter{c}
+	sess.Notices = noticeWriter{c}
 	return c
 }
 
-// noticeWriter sends the session's warnings (lines "WARNING: message") to
-// the client as NoticeResponse messages. The session writes them while a
+// noticeWriter sends the session's warnings and notices (lines "WARNING:
+// message", "NOTICE: message") to the client as NoticeResponse messages. The session writes them while a
 // statement runs, on the connection's goroutine.
 type noticeWriter struct{ c *conn }
 
 func (w noticeWriter) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		severity, code := "WARNING", "01000"
 		msg, ok := strings.CutPrefix(line, "WARNING: ")
+		if !ok {
+			severity, code = "NOTICE", "00000"
+			msg, ok = strings.CutPrefix(line, "NOTICE: ")
+		}
 		if !ok || msg == "" {
 			continue
 		}
-		w.c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000", Message: msg})
+		w.c.be.Send(&pgproto3.NoticeResponse{Severity: severity, SeverityUnlocalized: severity, Code: code, Message: msg})
 	}
 	return len(p), nil
 }

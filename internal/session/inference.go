@@ -19,8 +19,10 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 	started := time.Now()
 	var handles []string
 	var bindings []*functions.Binding
+	endProgress := func() {}
 	cleanup := func() {
 		s.setRunning(nil)
+		endProgress()
 		for _, h := range handles {
 			s.w.Functions.Release(h)
 		}
@@ -72,6 +74,7 @@ func (s *Session) bindInference(ctx context.Context, text string) (string, func(
 		return "", func() {}, err
 	}
 	s.setRunning(bindings)
+	endProgress = s.trackProgress(bindings, started)
 	return q, cleanup, nil
 }
 

@@ -58,6 +58,12 @@ func unquoteArg(a string) string {
 
 // tableFuncSQL binds one call and returns its replacement and handle.
 func (s *Session) tableFuncSQL(ctx context.Context, c tablefunc.Call) (string, string, error) {
+	if c.Func == tablefunc.Progress {
+		if len(c.Args) != 0 {
+			return "", "", fmt.Errorf("modelsql_progress() takes no arguments, got %d", len(c.Args))
+		}
+		return s.progressSQL(), "", nil
+	}
 	twoArgs := c.Func == tablefunc.FeatureImportance || c.Func == tablefunc.ExportModel
 	switch {
 	case twoArgs && len(c.Args) != 2:

@@ -22,6 +22,7 @@ import (
 
 	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
+	"github.com/modelsql/modelsql/internal/aiprogress"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/engine"
@@ -40,9 +41,11 @@ type Warehouse struct {
 	Objects   *objtable.Manager
 	// AICache keeps the answers of AI requests (package aicache).
 	AICache *aicache.Store
-	queryID atomic.Int64
-	started string // process start, so that query ids differ across runs
-	store   storage
+	// Progress lists the running statements with AI calls (modelsql_progress()).
+	Progress *aiprogress.Registry
+	queryID  atomic.Int64
+	started  string // process start, so that query ids differ across runs
+	store    storage
 }
 
 // Options configure OpenWarehouse.
@@ -82,7 +85,7 @@ func OpenWarehouse(ctx context.Context, dataDir string, opt Options) (*Warehouse
 	if opt.ModelCacheBytes == 0 {
 		opt.ModelCacheBytes = 1 << 30
 	}
-	w := &Warehouse{Engine: eng, Catalog: cat, Functions: reg,
+	w := &Warehouse{Engine: eng, Catalog: cat, Functions: reg, Progress: aiprogress.New(),
 		Models: functions.NewModelCache(opt.ModelCacheBytes), started: time.Now().UTC().Format("20060102T150405")}
 	if w.Objects, err = objtable.Open(ctx, eng.DB, w.fetcher); err == nil {
 		err = registerObjectFunctions(ctx, eng, w.Objects)
@@ -161,10 +164,14 @@ type Session struct {
 	costCalls   []*functions.Binding // AI calls of the statement under EXPLAIN COST (nil: none runs)
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
+	progress    *aiprogress.Handle   // of the running statement's AI calls (nil: none)
 	sink        Sink                 // of the running ExecStream statement
 	training    atomic.Int64         // rounds done<<32 | total of a running training statement
 	// Warnings receives messages about problems that do not fail a statement.
 	Warnings io.Writer
+	// Notices receives the summary of a long statement's AI calls, as
+	// "NOTICE: ..." lines (nil: none).
+	Notices io.Writer
 }
 
 func (s *Session) warn(format string, a ...any) {

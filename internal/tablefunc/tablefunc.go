@@ -1,6 +1,6 @@
 // Package tablefunc finds modelsql's table functions in a statement —
-// ML_EVALUATE, ML_EXPLAIN_PREDICT, ML_FEATURE_IMPORTANCE and
-// ML_EXPORT_MODEL — so that the
+// ML_EVALUATE, ML_EXPLAIN_PREDICT, ML_FEATURE_IMPORTANCE,
+// ML_EXPORT_MODEL and MODELSQL_PROGRESS — so that the
 // session can replace each call by the subquery that computes it.
 package tablefunc
 
@@ -17,9 +17,11 @@ const (
 	ExplainPredict    = "ML_EXPLAIN_PREDICT"
 	FeatureImportance = "ML_FEATURE_IMPORTANCE"
 	ExportModel       = "ML_EXPORT_MODEL"
+	// Progress lists the running statements with AI calls (package aiprogress).
+	Progress = "MODELSQL_PROGRESS"
 )
 
-var names = map[string]bool{Evaluate: true, ExplainPredict: true, FeatureImportance: true, ExportModel: true}
+var names = map[string]bool{Evaluate: true, ExplainPredict: true, FeatureImportance: true, ExportModel: true, Progress: true}
 
 // Call is one call in a statement's text.
 type Call struct {
