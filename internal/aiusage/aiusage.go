@@ -20,6 +20,7 @@ type Record struct {
 	Rows, Requests, CacheHits int64
 	InputTokens, OutputTokens int64 // as the server's usage reported them
 	Retries, Errors           int64
+	CacheMisses               int64         // requests the cache could not answer (metrics only, not stored)
 	Elapsed                   time.Duration // of the statement, planning included
 	AvgLatency                time.Duration // mean time of the requests sent (0: none)
 }

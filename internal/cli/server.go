@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/modelsql/modelsql/internal/engine"
 	"github.com/modelsql/modelsql/internal/membudget"
 	"github.com/modelsql/modelsql/internal/pgserver"
+	"github.com/modelsql/modelsql/internal/promexport"
 	"github.com/modelsql/modelsql/internal/session"
 )
 
@@ -53,6 +55,7 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bufferMem   = fs.String("buffer-memory", "1GiB", "memory all buffered LLM answers and model downloads may hold at once, e.g. 512MiB")
 		sessionMem  = fs.String("session-memory", "256MiB", "memory the server may hold for one session: results kept between messages and incoming messages, e.g. 64MiB")
 		authDelay   = fs.Duration("auth-fail-delay", time.Second, "minimum time before a failed login is answered")
+		metricsAddr = fs.String("metrics", "", "serve Prometheus metrics on http://ADDR/metrics (host:port; default: none)")
 		version     = versionFlag(fs)
 	)
 	fs.Var(&allow, "allow-dir", "directory whose files users may read with read_csv & co. and CREATE MODEL LOCATION (may repeat)")
@@ -113,6 +116,14 @@ func serveMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return openFailed(err, stderr, "")
 	}
 	defer w.Close()
+	if *metricsAddr != "" {
+		stopMetrics, err := serveMetrics(w, *metricsAddr, logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "ERROR: --metrics: %v\n", err)
+			return exitFailed
+		}
+		defer stopMetrics()
+	}
 	store, err := access.OpenStore(ctx, w.Engine.DB)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
@@ -392,4 +403,21 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		return "", errors.New("no password: give it on stdin or in MODELSQL_PASSWORD")
 	}
 	return line, nil
+}
+
+// serveMetrics serves the warehouse's counters in Prometheus' text format on
+// addr (path /metrics) until the returned function is called.
+func serveMetrics(w *session.Warehouse, addr string, logger *log.Logger) (func(), error) {
+	m := promexport.New()
+	w.Observer = m
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	logger.Printf("metrics on http://%s/metrics", ln.Addr())
+	return func() { hs.Close() }, nil
 }

@@ -56,6 +56,9 @@ type RemoteCall struct {
 	Latency atomic.Int64
 	// InFlight counts the requests sent and not answered yet (progress).
 	InFlight atomic.Int64
+	// OnRequest, when set, is told the time of each request as it ends
+	// (metrics).
+	OnRequest func(took time.Duration)
 
 	mu       sync.Mutex
 	failures []Failure

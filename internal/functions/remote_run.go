@@ -12,6 +12,12 @@ import (
 	"github.com/modelsql/modelsql/internal/llm"
 )
 
+func (rc *RemoteCall) observe(took time.Duration) {
+	if rc.OnRequest != nil {
+		rc.OnRequest(took)
+	}
+}
+
 func (rc *RemoteCall) sched() *aisched.Scheduler {
 	if rc.Sched != nil {
 		return rc.Sched
@@ -61,6 +67,7 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 				rc.InFlight.Add(-1)
 				r.took = time.Since(start)
 				rc.Latency.Add(int64(r.took))
+				rc.observe(r.took)
 				rc.recordFallback(c.b, &reqs[i], info, err) // which model answered
 				rc.used(info)
 				r.info = info
@@ -271,7 +278,13 @@ func (c *boundCall) embedBatch(ctx context.Context, cancel func(), batch []*embe
 			callCtx, info := llm.WithCallInfo(ctx)
 			start := time.Now()
 			rc.InFlight.Add(1)
-			defer func() { rc.InFlight.Add(-1); rc.Latency.Add(int64(time.Since(start))); rc.used(info) }()
+			defer func() {
+				took := time.Since(start)
+				rc.InFlight.Add(-1)
+				rc.Latency.Add(int64(took))
+				rc.observe(took)
+				rc.used(info)
+			}()
 			return cl.EmbedTexts(callCtx, texts, batch[0].params)
 		},
 	})

@@ -67,6 +67,10 @@ func (s *Session) bindRemote(ctx context.Context, b *functions.Binding) error {
 		Flights:     s.flights,
 		Budget:      s.budget,
 	}
+	if o := s.w.Observer; o != nil {
+		model, version := m.Ref().String(), v.Name
+		rc.OnRequest = func(took time.Duration) { o.AIRequest(model, version, took) }
+	}
 	if d := s.Setting("odps.sql.ai.embedding.dimension"); d != "" {
 		rc.EmbeddingDimension, _ = strconv.Atoi(d)
 	}
@@ -171,11 +175,14 @@ func (s *Session) recordUsage(ctx context.Context, bindings []*functions.Binding
 		}
 		recs = append(recs, aiusage.Record{QueryID: s.queryID, User: s.User, Model: b.Model.Ref().String(),
 			Version: b.Version.Name, Function: b.Func, Rows: b.Rows.Load(), Requests: rc.Requests.Load(),
-			CacheHits: rc.CacheHits.Load(), InputTokens: rc.PromptTokens.Load(), OutputTokens: rc.CompletionTokens.Load(),
+			CacheHits: rc.CacheHits.Load(), CacheMisses: rc.CacheMisses.Load(), InputTokens: rc.PromptTokens.Load(), OutputTokens: rc.CompletionTokens.Load(),
 			Retries: rc.Retries.Load(), Errors: errs, Elapsed: time.Since(started)})
 		if n := rc.Requests.Load(); n > 0 && rc.Latency.Load() > 0 {
 			recs[len(recs)-1].AvgLatency = time.Duration(rc.Latency.Load() / n)
 		}
+	}
+	if o := s.w.Observer; o != nil {
+		o.AIStatement(recs)
 	}
 	return aiusage.Write(ctx, s.w.Engine.DB, recs)
 }

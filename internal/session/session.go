@@ -23,6 +23,7 @@ import (
 	"github.com/modelsql/modelsql/internal/aibudget"
 	"github.com/modelsql/modelsql/internal/aicache"
 	"github.com/modelsql/modelsql/internal/aiprogress"
+	"github.com/modelsql/modelsql/internal/aiusage"
 	"github.com/modelsql/modelsql/internal/catalog"
 	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/engine"
@@ -43,9 +44,23 @@ type Warehouse struct {
 	AICache *aicache.Store
 	// Progress lists the running statements with AI calls (modelsql_progress()).
 	Progress *aiprogress.Registry
+	// Observer, when set, is told of sessions, statements and AI work (the
+	// server's metrics); set it before opening sessions.
+	Observer Observer
 	queryID  atomic.Int64
 	started  string // process start, so that query ids differ across runs
 	store    storage
+}
+
+// Observer receives the counts behind the server's metrics.
+type Observer interface {
+	SessionOpened()
+	SessionClosed()
+	StatementDone(err error)
+	// AIRequest is the time of one request of an AI call as it ends.
+	AIRequest(model, version string, took time.Duration)
+	// AIStatement is what a statement's AI calls did, when it ends.
+	AIStatement(recs []aiusage.Record)
 }
 
 // Options configure OpenWarehouse.
@@ -228,6 +243,9 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 		conn.Close()
 		return nil, err
 	}
+	if w.Observer != nil {
+		w.Observer.SessionOpened()
+	}
 	return s, nil
 }
 
@@ -238,6 +256,9 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 // connection holding something of this one, and a client that vanished
 // mid-transaction loses exactly its own uncommitted work.
 func (s *Session) Close() error {
+	if s.w.Observer != nil {
+		s.w.Observer.SessionClosed()
+	}
 	// Returning driver.ErrBadConn makes database/sql discard the connection.
 	err := s.conn.Raw(func(any) error { return driver.ErrBadConn })
 	if err != nil && !errors.Is(err, driver.ErrBadConn) {
@@ -296,6 +317,9 @@ func (s *Session) ExecStream(ctx context.Context, text string, sink Sink) (*Resu
 // does not echo its secret to the screen or a client's log.
 func (s *Session) Exec(ctx context.Context, text string) (*Result, error) {
 	res, err := s.execText(ctx, text)
+	if s.w.Observer != nil {
+		s.w.Observer.StatementDone(err)
+	}
 	if err != nil && parser.MayHoldSecret(text) {
 		err = withoutQuotedStatement(err)
 	}
