@@ -19,6 +19,9 @@ type rowState struct {
 	cache  bool          // the row's request is read from and written to the cache
 	info   *llm.CallInfo // what the request this row sent took (nil: none sent)
 	took   time.Duration // how long that request took
+	// counted: the row was added to the binding's Rows as its answer came
+	// (so that progress moves within a vector), not after the vector.
+	counted bool
 }
 
 // recordRow records a failed row with what its own request cost.

@@ -72,6 +72,8 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 				rc.used(info)
 				r.info = info
 				c.answered(r, v, err)
+				c.b.Rows.Add(1)
+				r.counted = true
 				if err != nil && !(rc.NullOnError && ctx.Err() == nil) {
 					return nil, err // the statement fails: stop the other requests
 				}
@@ -96,7 +98,9 @@ func (c *boundCall) run(ctx context.Context, reqs []request, results []any) erro
 			continue
 		}
 		v, rerr := rows[i].flight.Wait(ctx)
-		c.b.Rows.Add(1)
+		if !rows[i].counted {
+			c.b.Rows.Add(1)
+		}
 		if rerr != nil {
 			if rc.budgetSpent(c.b, &reqs[i], rerr) {
 				continue

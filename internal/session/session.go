@@ -180,6 +180,7 @@ type Session struct {
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
 	progress    *aiprogress.Handle   // of the running statement's AI calls (nil: none)
+	closed      bool                 // Close ran (the metrics count a session once)
 	sink        Sink                 // of the running ExecStream statement
 	training    atomic.Int64         // rounds done<<32 | total of a running training statement
 	// Warnings receives messages about problems that do not fail a statement.
@@ -256,9 +257,10 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 // connection holding something of this one, and a client that vanished
 // mid-transaction loses exactly its own uncommitted work.
 func (s *Session) Close() error {
-	if s.w.Observer != nil {
+	if s.w.Observer != nil && !s.closed {
 		s.w.Observer.SessionClosed()
 	}
+	s.closed = true
 	// Returning driver.ErrBadConn makes database/sql discard the connection.
 	err := s.conn.Raw(func(any) error { return driver.ErrBadConn })
 	if err != nil && !errors.Is(err, driver.ErrBadConn) {
