@@ -225,3 +225,73 @@ func TestShellAIProgressBar(t *testing.T) {
 		t.Errorf("-c on a terminal printed more than its result:\n%q", c)
 	}
 }
+
+// When AI calls read a table, modelsql_progress() knows the rows they will
+// see (DuckDB's count of the rows its scans read) and estimates the time left.
+func TestAIProgressTotalAndETA(t *testing.T) {
+	fake := startFakeProcess(t, false, "--latency", "20ms")
+	ctx := context.Background()
+	data := t.TempDir()
+	addUser(t, data, "admin", "pw", true)
+	s := serve(t, data)
+	slow, err := pgx.Connect(ctx, s.url("admin", "pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close(ctx)
+	model := strings.Replace(fmt.Sprintf(progressModel, fake.url), "MAX_CONCURRENCY='4'", "MAX_CONCURRENCY='16'", 1)
+	for _, q := range []string{model, "CREATE TABLE prompts AS SELECT i FROM range(3000) t(i)"} {
+		if _, err := slow.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	watcher, err := pgx.Connect(ctx, s.url("admin", "pw", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close(ctx)
+	done := make(chan error, 1)
+	go func() {
+		var c int64
+		done <- slow.QueryRow(ctx, "SELECT count(AI_GENERATE(gen, v1, 'p ' || i)) FROM prompts").Scan(&c)
+	}()
+	var totals []int64
+	var etas []float64
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(totals) == 0 || len(etas) == 0 {
+				t.Fatalf("rows_total %v, eta_s %v while the statement ran", totals, etas)
+			}
+			for _, n := range totals {
+				// DuckDB counts a row or two more than the table has.
+				if n < 3000 || n > 3010 {
+					t.Fatalf("rows_total = %v, want about 3000", totals)
+				}
+			}
+			for i := 1; i < len(etas); i++ {
+				if etas[i] > etas[0]*1.5+1 {
+					t.Fatalf("eta_s grew: %v", etas)
+				}
+			}
+			return
+		default:
+		}
+		var total *int64
+		var eta *float64
+		if err := watcher.QueryRow(ctx, "SELECT rows_total, eta_s FROM modelsql_progress()").Scan(&total, &eta); err == nil {
+			if total != nil {
+				totals = append(totals, *total)
+			}
+			if eta != nil {
+				etas = append(etas, *eta)
+			}
+		} else if err != pgx.ErrNoRows {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("the statement did not finish")
+}

@@ -174,7 +174,7 @@ func query(ctx context.Context, c *duckdb.Conn, q string, stream bool, read func
 		wg.Wait()
 	})
 	defer stopInterrupts()
-	if err := drive(pending); err != nil {
+	if err := drive(pending, progressTicker(ctx, cconn)); err != nil {
 		return errors.Join(ctx.Err(), err)
 	}
 
@@ -202,11 +202,56 @@ func query(ctx context.Context, c *duckdb.Conn, q string, stream bool, read func
 	return nil
 }
 
-// drive runs the statement's tasks until its result is ready.
-func drive(pending mapping.PendingResult) error {
+// Progress is DuckDB's own account of a running statement: the rows its
+// sources (table scans) have read and will read in all (zero while it does
+// not know, or when a source does not say, as range() does not).
+type Progress struct {
+	RowsRead, RowsToRead uint64
+}
+
+// progressKey carries a WithProgress report in a context.
+type progressKey struct{}
+
+// WithProgress asks Query and QueryStream to report DuckDB's Progress of
+// the statement about every progressEvery while DuckDB computes it (the
+// connection needs ProgressSettings).
+func WithProgress(ctx context.Context, report func(Progress)) context.Context {
+	return context.WithValue(ctx, progressKey{}, report)
+}
+
+// ProgressSettings make DuckDB track a statement's progress for
+// WithProgress, without printing its own progress bar.
+var ProgressSettings = []string{"SET enable_progress_bar = true", "SET enable_progress_bar_print = false"}
+
+// progressEvery is a variable for the tests.
+var progressEvery = 200 * time.Millisecond
+
+// progressTicker reports DuckDB's progress of the statement on cconn to the
+// context's WithProgress function, at most every progressEvery.
+func progressTicker(ctx context.Context, cconn mapping.Connection) func() {
+	report, _ := ctx.Value(progressKey{}).(func(Progress))
+	if report == nil {
+		return func() {}
+	}
+	next := time.Now()
+	return func() {
+		if now := time.Now(); now.After(next) {
+			next = now.Add(progressEvery)
+			p := mapping.QueryProgress(cconn)
+			if _, read, total := mapping.QueryProgressTypeMembers(&p); total > 0 {
+				report(Progress{RowsRead: read, RowsToRead: total})
+			}
+		}
+	}
+}
+
+// drive runs the statement's tasks until its result is ready, calling tick
+// between them.
+func drive(pending mapping.PendingResult, tick func()) error {
 	idle := 0
 	sleep := minSleep
 	for {
+		tick()
 		switch mapping.PendingExecuteTask(pending) {
 		case mapping.PendingStateResultReady:
 			return nil

@@ -213,3 +213,29 @@ func TestStreamErrorPartWay(t *testing.T) {
 		t.Fatalf("all %d rows arrived despite the error", n)
 	}
 }
+
+// WithProgress reports the rows DuckDB's scans will read.
+func TestWithProgress(t *testing.T) {
+	conn := open(t)
+	for _, q := range append(ProgressSettings, "CREATE TABLE big AS SELECT i FROM range(20000000) t(i)") {
+		if err := Query(context.Background(), conn, q, func(Rows) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 0 // every task
+	var reports []Progress
+	ctx := WithProgress(context.Background(), func(p Progress) { reports = append(reports, p) })
+	q := "SELECT count(*), sum(sqrt(i)) FROM big" // no filter: DuckDB knows the rows exactly
+	if err := Query(ctx, conn, q, func(Rows) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) == 0 {
+		t.Fatal("no progress reported")
+	}
+	for i, p := range reports {
+		if p.RowsToRead < 20000000 || p.RowsToRead > 20000000+2048 || p.RowsRead > p.RowsToRead || i > 0 && p.RowsRead < reports[i-1].RowsRead {
+			t.Fatalf("progress reports: %v", reports)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/modelsql/modelsql/internal/aiprogress"
+	"github.com/modelsql/modelsql/internal/duckrun"
 	"github.com/modelsql/modelsql/internal/functions"
 )
 
@@ -25,7 +27,10 @@ func (s *Session) trackProgress(bindings []*functions.Binding, started time.Time
 	if len(remote) == 0 || s.costCalls != nil {
 		return func() {}
 	}
-	h := s.w.Progress.Start(s.queryID, s.User, started, func() aiprogress.Counts { return progressCounts(remote) })
+	s.toRead.Store(0)
+	h := s.w.Progress.Start(s.queryID, s.User, started, func() aiprogress.Counts {
+		return withTotal(progressCounts(remote), s.toRead.Load(), len(remote))
+	})
 	s.runMu.Lock()
 	s.progress = h
 	s.runMu.Unlock()
@@ -38,6 +43,32 @@ func (s *Session) trackProgress(bindings []*functions.Binding, started time.Time
 			fmt.Fprintf(s.Notices, "NOTICE: %s\n", row.Summary())
 		}
 	}
+}
+
+// withTotal estimates the rows the statement's AI calls will see: the rows
+// DuckDB's scans will read (its own estimate, exact for a table read whole,
+// after its guess of what filters keep), once per call. When more rows
+// than that reached the calls (a join) the total stays unknown.
+func withTotal(c aiprogress.Counts, toRead uint64, calls int) aiprogress.Counts {
+	if toRead == 0 {
+		return c
+	}
+	if total := int64(toRead) * int64(calls); total >= c.Rows {
+		c.RowsTotal = total
+	}
+	return c
+}
+
+// progressContext asks duckrun for DuckDB's progress of the statement when
+// its AI calls are being tracked.
+func (s *Session) progressContext(ctx context.Context) context.Context {
+	s.runMu.Lock()
+	tracked := s.progress != nil
+	s.runMu.Unlock()
+	if !tracked {
+		return ctx
+	}
+	return duckrun.WithProgress(ctx, func(p duckrun.Progress) { s.toRead.Store(p.RowsToRead) })
 }
 
 // progressCounts adds up what the statement's AI calls have done so far.

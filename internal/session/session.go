@@ -180,6 +180,7 @@ type Session struct {
 	runMu       sync.Mutex
 	running     []*functions.Binding // inference calls of the running statement
 	progress    *aiprogress.Handle   // of the running statement's AI calls (nil: none)
+	toRead      atomic.Uint64        // rows the running statement's scans will read, by DuckDB's estimate (0: unknown)
 	closed      bool                 // Close ran (the metrics count a session once)
 	sink        Sink                 // of the running ExecStream statement
 	training    atomic.Int64         // rounds done<<32 | total of a running training statement
@@ -239,10 +240,14 @@ func (w *Warehouse) NewSession(ctx context.Context, o SessionOptions) (*Session,
 		conn.Close()
 		return nil, err
 	}
-	// Streamed results (ExecStream) stay small in memory.
-	if _, err := conn.ExecContext(ctx, "SET streaming_buffer_size = '"+duckrun.StreamingBufferSize+"'"); err != nil {
-		conn.Close()
-		return nil, err
+	// Streamed results (ExecStream) stay small in memory; DuckDB tracks a
+	// statement's progress (the rows_total of modelsql_progress()) without
+	// printing a bar.
+	for _, q := range append([]string{"SET streaming_buffer_size = '" + duckrun.StreamingBufferSize + "'"}, duckrun.ProgressSettings...) {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	if w.Observer != nil {
 		w.Observer.SessionOpened()
@@ -501,7 +506,7 @@ func (s *Session) passthrough(ctx context.Context, text string) (*Result, error)
 		}
 	}
 	var res *Result
-	err = query(ctx, s.conn, q, func(rows duckrun.Rows) error {
+	err = query(s.progressContext(ctx), s.conn, q, func(rows duckrun.Rows) error {
 		cols := rows.Columns()
 		// Unnamed inference calls would be named after their rewritten text;
 		// name them as MaxCompute names unnamed expressions.

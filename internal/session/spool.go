@@ -67,7 +67,7 @@ func (s *Session) spoolQuery(ctx context.Context, q string, read func(duckrun.Ro
 	if err != nil {
 		return err
 	}
-	if err := duckrun.Query(ctx, s.conn, "CREATE OR REPLACE TEMP TABLE "+spoolTable+" AS "+q, func(duckrun.Rows) error { return nil }); err != nil {
+	if err := duckrun.Query(s.progressContext(ctx), s.conn, "CREATE OR REPLACE TEMP TABLE "+spoolTable+" AS "+q, func(duckrun.Rows) error { return nil }); err != nil {
 		return err
 	}
 	defer s.conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+spoolTable)
