@@ -43,7 +43,11 @@ func TestStreamedResults(t *testing.T) {
 		rows, _ = c.Query(ctx, "SELECT CASE WHEN i = 40000 THEN error('boom at 40000') ELSE i END FROM range(50000) t(i)", mode)
 		for rows.Next() {
 		}
-		if err := rows.Err(); err == nil || !strings.Contains(err.Error(), "boom at 40000") {
+		// DuckDB sometimes reports the interruption of the statement's
+		// other tasks instead of the first error (a race inside its
+		// executor, see duckrun's TestStreamErrorPartWay); either way the
+		// rows must not end as if complete.
+		if err := rows.Err(); err == nil || !strings.Contains(err.Error(), "boom at 40000") && !strings.Contains(err.Error(), "Interrupted") {
 			t.Fatalf("%v: error part-way: %v", mode, err)
 		}
 		var one int
