@@ -189,12 +189,13 @@ func TestPgCatalogPsqlMetaCommands(t *testing.T) {
 
 func TestPgCatalogJDBCMetaData(t *testing.T) {
 	_, errJava := exec.LookPath("java")
+	_, errJavac := exec.LookPath("javac")
 	_, errJar := os.Stat(jdbcJar)
-	if errJava != nil || errJar != nil {
+	if errJava != nil || errJavac != nil || errJar != nil {
 		if os.Getenv("MODELSQL_REQUIRE_TOOLS") != "" {
-			t.Fatal("java or the PostgreSQL JDBC driver is missing (scripts/deps.d/30-server.sh installs them)")
+			t.Fatal("java, javac or the PostgreSQL JDBC driver is missing (scripts/deps.d/30-server.sh installs them)")
 		}
-		t.Skip("java or the PostgreSQL JDBC driver is missing")
+		t.Skip("java, javac or the PostgreSQL JDBC driver is missing")
 	}
 	pg, s := bothServers(t)
 	classes := t.TempDir()

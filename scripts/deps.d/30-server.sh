@@ -15,8 +15,9 @@ fi
 if [ ! -e /usr/share/java/postgresql.jar ]; then
   need+=(libpostgresql-jdbc-java)
 fi
-if ! command -v java >/dev/null 2>&1; then
-  need+=(default-jre-headless)
+# The JDBC tests compile their client (javac) and run it: a JDK, not a JRE.
+if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+  need+=(default-jdk-headless)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
