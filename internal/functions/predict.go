@@ -183,7 +183,6 @@ type predictFunc struct {
 
 func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	result := varchar
 	if f.classifier {
 		floatT, _ := duckdb.NewTypeInfo(duckdb.TYPE_FLOAT)
@@ -192,12 +191,7 @@ func (f *predictFunc) Config() duckdb.ScalarFuncConfig {
 		probsE, _ := duckdb.NewStructEntry(probs, "probs")
 		result, _ = duckdb.NewStructInfo(label, probsE)
 	}
-	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar},
-		VariadicTypeInfo:    anyT,
-		ResultTypeInfo:      result,
-		SpecialNullHandling: true, // NULL features are missing values, not NULL results
-	}
+	return boundCallConfig(result, false)
 }
 
 func (f *predictFunc) Executor() duckdb.ScalarFuncExecutor {

@@ -141,3 +141,21 @@ func (r *Registry) chunkBinding(chunk *duckdb.DataChunk) (*Binding, error) {
 	}
 	return r.lookup(h)
 }
+
+// boundCallConfig is the signature of the functions bound to a model
+// version (ML_PREDICT, the AI_* functions, ML_EVALUATE's and
+// ML_EXPLAIN_PREDICT's row functions): the binding's handle, then the
+// call's arguments of any type. NULL arguments reach the function (a NULL
+// feature is a missing value, not a NULL result); volatile functions are
+// never folded or cached.
+func boundCallConfig(result duckdb.TypeInfo, volatile bool) duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	return duckdb.ScalarFuncConfig{
+		InputTypeInfos:      []duckdb.TypeInfo{varchar},
+		VariadicTypeInfo:    anyT,
+		ResultTypeInfo:      result,
+		SpecialNullHandling: true,
+		Volatile:            volatile,
+	}
+}

@@ -164,19 +164,11 @@ type boundCall struct {
 }
 
 func (f *remoteFunc) Config() duckdb.ScalarFuncConfig {
-	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	result, _ := duckdb.NewTypeInfo(f.f.result)
 	if f.f.list {
 		result, _ = duckdb.NewListInfo(result)
 	}
-	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar},
-		VariadicTypeInfo:    anyT,
-		ResultTypeInfo:      result,
-		SpecialNullHandling: true,
-		Volatile:            true, // never folded or cached: each row is a request
-	}
+	return boundCallConfig(result, true) // each row is a request
 }
 
 func (f *remoteFunc) Executor() duckdb.ScalarFuncExecutor {

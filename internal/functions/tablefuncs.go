@@ -89,16 +89,8 @@ type Evaluation struct {
 type evaluateAddFunc struct{ reg *Registry }
 
 func (f *evaluateAddFunc) Config() duckdb.ScalarFuncConfig {
-	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	boolean, _ := duckdb.NewTypeInfo(duckdb.TYPE_BOOLEAN)
-	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar},
-		VariadicTypeInfo:    anyT,
-		ResultTypeInfo:      boolean,
-		SpecialNullHandling: true,
-		Volatile:            true,
-	}
+	return boundCallConfig(boolean, true)
 }
 
 func (f *evaluateAddFunc) Executor() duckdb.ScalarFuncExecutor {
@@ -280,7 +272,6 @@ type explainFunc struct{ reg *Registry }
 
 func (f *explainFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	double, _ := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
 	feat, _ := duckdb.NewStructEntry(varchar, "feature")
 	attr, _ := duckdb.NewStructEntry(double, "attribution")
@@ -290,12 +281,7 @@ func (f *explainFunc) Config() duckdb.ScalarFuncConfig {
 	base, _ := duckdb.NewStructEntry(double, "base_value")
 	attrs, _ := duckdb.NewStructEntry(list, "attributions")
 	result, _ := duckdb.NewStructInfo(pred, base, attrs)
-	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar},
-		VariadicTypeInfo:    anyT,
-		ResultTypeInfo:      result,
-		SpecialNullHandling: true,
-	}
+	return boundCallConfig(result, false)
 }
 
 func (f *explainFunc) Executor() duckdb.ScalarFuncExecutor {
